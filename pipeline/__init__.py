@@ -1,0 +1,1 @@
+"""Model Factory: the TFX pipeline, its runners and its command line."""

@@ -1,0 +1,68 @@
+"""Command line: python -m pipeline run [options]."""
+import argparse
+import os
+import pathlib
+import re
+import sys
+
+# TensorFlow's C++ start-up chatter hides the progress lines; errors still show.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from pipeline import configs  # pylint: disable=wrong-import-position
+
+
+def parse_spans(text: str) -> tuple:
+  """'2013-2014' -> (2013, 2014); '2015' -> (2015, 2015)."""
+  match = re.fullmatch(r"(\d+)(?:-(\d+))?", text.strip())
+  if not match:
+    raise argparse.ArgumentTypeError(f"spans must look like 2013 or 2013-2014, got {text!r}")
+  first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+  if last < first:
+    raise argparse.ArgumentTypeError(f"span range {text!r} ends before it starts")
+  return first, last
+
+
+def _parser():
+  parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+  commands = parser.add_subparsers(dest="command", required=True)
+  run = commands.add_parser("run", help="ingest, validate, train, evaluate and push")
+  run.add_argument("--data-root", type=pathlib.Path, default=configs.DATA_ROOT,
+                   help="folder holding span-<N>/*.csv (default: bundled taxi spans)")
+  default_spans = f"{configs.DEFAULT_SPANS[0]}-{configs.DEFAULT_SPANS[1]}"
+  run.add_argument("--spans", type=parse_spans, default=parse_spans(default_spans),
+                   help=f"spans to train on, N or FIRST-LAST (default {default_spans})")
+  run.add_argument("--output-dir", type=pathlib.Path, default=configs.OUTPUT_DIR,
+                   help="pipeline root, metadata DB and serving folder (default: output/)")
+  run.add_argument("--workers", type=int, default=configs.DEFAULT_BEAM_WORKERS,
+                   help="Beam DirectRunner worker processes (default: one per core)")
+  return parser
+
+
+def _run(args) -> int:
+  from components.anomaly_gate.executor import DataAnomaliesError
+  from pipeline import local_runner, report
+  missing = [s for s in range(args.spans[0], args.spans[1] + 1)
+             if not (args.data_root / f"span-{s}").is_dir()]
+  if missing:
+    print(f"error: {args.data_root} has no folder for span(s) {missing} "
+          f"(expected {configs.SPAN_PATTERN.replace('{SPAN}', str(missing[0]))})",
+          file=sys.stderr)
+    return 1
+  try:
+    result = local_runner.run(data_root=args.data_root.resolve(), spans=args.spans,
+                              output_dir=args.output_dir, workers=args.workers)
+  except DataAnomaliesError as error:
+    print(f"\nerror: {error}", file=sys.stderr)
+    return 2
+  print()
+  print(report.format_summary(result, local_runner.Paths(args.output_dir.resolve())))
+  return 0
+
+
+def main(argv=None) -> int:
+  args = _parser().parse_args(argv)
+  return {"run": _run}[args.command](args)
+
+
+if __name__ == "__main__":
+  sys.exit(main())

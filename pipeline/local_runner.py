@@ -1,0 +1,143 @@
+"""Runs the pipeline on this machine with LocalDagRunner."""
+import contextlib
+import dataclasses
+import functools
+import logging
+import pathlib
+import sys
+import time
+
+import absl.logging
+
+from tfx import v1 as tfx
+
+from pipeline import configs, metadata, report
+from pipeline.pipeline import create_pipeline
+
+
+@dataclasses.dataclass(frozen=True)
+class Paths:
+  """Where a run writes, all under one output folder."""
+  output_dir: pathlib.Path
+
+  @property
+  def pipeline_root(self):
+    return self.output_dir / "pipeline_root"
+
+  @property
+  def metadata_path(self):
+    return self.output_dir / "metadata.sqlite"
+
+  @property
+  def serving_dir(self):
+    return self.output_dir / "serving"
+
+
+class ComponentProgress(logging.Handler):
+  """Prints one line per finished component, with its elapsed time.
+
+  LocalDagRunner runs nodes one after the other in this process and logs
+  when each starts and finishes; this handler turns those records into lines.
+  """
+
+  def __init__(self, write):
+    super().__init__(logging.INFO)
+    self._write = write
+    self._started = {}
+    self._cached = False
+
+  def emit(self, record):
+    message = record.getMessage()
+    if message.startswith("Component ") and message.endswith(" is running."):
+      self._started[message[len("Component "):-len(" is running.")]] = time.monotonic()
+      self._cached = False
+    elif message.startswith("A cached execution"):
+      self._cached = True
+    elif message.startswith("Component ") and message.endswith(" is finished."):
+      node = message[len("Component "):-len(" is finished.")]
+      elapsed = time.monotonic() - self._started.pop(node, time.monotonic())
+      self._write(f"  {node:<32} {elapsed:6.1f} s{'  (cached)' if self._cached else ''}")
+
+
+@contextlib.contextmanager
+def _tfx_logs_to(log_path, progress):
+  """Sends TFX's INFO logs to a file and to `progress`, not to the terminal.
+
+  Errors still reach the terminal through the exception that stops the run.
+  """
+  absl_logger = logging.getLogger("absl")
+  file_handler = logging.FileHandler(log_path)
+  file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+  saved = absl.logging.get_verbosity(), absl_logger.propagate
+  # Through absl's verbosity flag, not Logger.setLevel: TensorFlow saves and
+  # restores that flag while writing SavedModels, which would undo setLevel.
+  absl.logging.set_verbosity(absl.logging.INFO)
+  absl_logger.propagate = False
+  absl_logger.addHandler(file_handler)
+  absl_logger.addHandler(progress)
+  try:
+    # Components such as KerasTuner print their own reports; keep those in
+    # the log too, so the terminal shows progress lines only.
+    with open(log_path, "a", encoding="utf-8") as log_file, \
+        contextlib.redirect_stdout(log_file):
+      yield
+  finally:
+    absl_logger.removeHandler(progress)
+    absl_logger.removeHandler(file_handler)
+    file_handler.close()
+    absl.logging.set_verbosity(saved[0])
+    absl_logger.propagate = saved[1]
+
+
+def build_pipeline(*, data_root, ingest_span, train_spans, ingest_only, paths, workers,
+                   connection_config=None):
+  return create_pipeline(
+      pipeline_name=configs.PIPELINE_NAME,
+      pipeline_root=str(paths.pipeline_root),
+      data_root=str(data_root),
+      span_pattern=configs.SPAN_PATTERN,
+      schema_path=str(configs.SCHEMA_PATH),
+      ingest_span=ingest_span,
+      train_spans=train_spans,
+      ingest_only=ingest_only,
+      split_buckets=configs.SPLIT_BUCKETS,
+      serving_dir=str(paths.serving_dir),
+      seed=configs.SEED,
+      tuner_max_trials=configs.TUNER_MAX_TRIALS,
+      tuner_train_steps=configs.TUNER_TRAIN_STEPS,
+      train_steps=configs.TRAIN_STEPS,
+      eval_steps=configs.EVAL_STEPS,
+      min_auc=configs.MIN_AUC,
+      max_auc_drop=configs.MAX_AUC_DROP,
+      slice_features=configs.SLICE_FEATURES,
+      beam_pipeline_args=configs.beam_pipeline_args(workers),
+      metadata_connection_config=(
+          connection_config or metadata.sqlite_config(str(paths.metadata_path))))
+
+
+def run(*, data_root, spans, output_dir, workers=configs.DEFAULT_BEAM_WORKERS,
+        write=None) -> report.RunReport:
+  """Ingests and validates every span of `spans` (first, last), then trains.
+
+  Earlier spans of the window go through an ingest-only run each (fully
+  cached when their files are unchanged); the last span's run also trains,
+  evaluates and pushes. Raises DataAnomaliesError if any span is invalid.
+  """
+  # Bound now: the run redirects sys.stdout to the log file.
+  write = write or functools.partial(print, file=sys.stdout, flush=True)
+  paths = Paths(pathlib.Path(output_dir).resolve())
+  paths.output_dir.mkdir(parents=True, exist_ok=True)
+  first, last = spans
+  log_path = paths.output_dir / "logs" / time.strftime("run-%Y%m%d-%H%M%S.log")
+  log_path.parent.mkdir(exist_ok=True)
+  write(f"Full log: {log_path}")
+  with _tfx_logs_to(log_path, ComponentProgress(write)):
+    for span in range(first, last + 1):
+      ingest_only = span != last
+      write(f"{'Ingesting' if ingest_only else 'Ingesting and training on'} span {span}"
+            + ("" if ingest_only else f" (training window {first}-{last})"))
+      tfx.orchestration.LocalDagRunner().run(build_pipeline(
+          data_root=data_root, ingest_span=span, train_spans=spans,
+          ingest_only=ingest_only, paths=paths, workers=workers))
+  store = metadata.open_store(metadata.sqlite_config(str(paths.metadata_path)))
+  return report.read(store)

@@ -1,0 +1,71 @@
+"""Read-only questions about a run, answered from MLMD."""
+import dataclasses
+
+from ml_metadata import metadata_store
+from ml_metadata.proto import metadata_store_pb2
+from tfx.orchestration import metadata
+
+_RUN_CONTEXT = "pipeline_run"
+_NODE_CONTEXT = "node"
+_STATE = metadata_store_pb2.Execution.State
+
+
+def sqlite_config(path: str):
+  return metadata.sqlite_metadata_connection_config(path)
+
+
+def open_store(connection_config) -> metadata_store.MetadataStore:
+  return metadata_store.MetadataStore(connection_config)
+
+
+@dataclasses.dataclass
+class NodeExecution:
+  node_id: str
+  state: str  # COMPLETE (ran), CACHED (reused), FAILED, ...
+  seconds: float
+  execution: metadata_store_pb2.Execution
+
+
+def latest_run_id(store) -> str:
+  """Name of the newest pipeline run in the store (one store per output dir)."""
+  runs = store.get_contexts_by_type(_RUN_CONTEXT)
+  if not runs:
+    raise LookupError("MLMD holds no pipeline run yet.")
+  return max(runs, key=lambda c: c.id).name
+
+
+def run_executions(store, pipeline_name: str, run_id: str) -> list:
+  """Every execution of a run, in order, with its node id, state and time."""
+  run = store.get_context_by_type_and_name(_RUN_CONTEXT, run_id)
+  result = []
+  for execution in sorted(store.get_executions_by_context(run.id), key=lambda e: e.id):
+    node_ids = [c.name[len(pipeline_name) + 1:] for c in store.get_contexts_by_execution(execution.id)
+                if c.type_id == _node_type_id(store)]
+    seconds = (execution.last_update_time_since_epoch - execution.create_time_since_epoch) / 1000
+    result.append(NodeExecution(node_ids[0] if node_ids else "?",
+                                _STATE.Name(execution.last_known_state), seconds, execution))
+  return result
+
+
+def _node_type_id(store):
+  return store.get_context_type(_NODE_CONTEXT).id
+
+
+def output_artifacts(store, execution_id: int) -> dict:
+  """{output key: [Artifact proto]} produced (or reused) by an execution."""
+  events = [e for e in store.get_events_by_execution_ids([execution_id])
+            if e.type in (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)]
+  artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
+  result = {}
+  for event in events:
+    key = event.path.steps[0].key if event.path.steps else ""
+    result.setdefault(key, []).append(artifacts[event.artifact_id])
+  return result
+
+
+def custom(artifact, name, default=None):
+  """A custom property of an MLMD artifact proto, whatever its value type."""
+  if name not in artifact.custom_properties:
+    return default
+  value = artifact.custom_properties[name]
+  return getattr(value, value.WhichOneof("value"))

@@ -1,0 +1,136 @@
+"""The Keras model, its search space, and the Tuner/Trainer entry points.
+
+Keras 3 (TensorFlow 2.16's default) is used on purpose: keras-tuner 1.4.8
+only accepts Keras 3 models, and the Trainer/Evaluator/Pusher path works with
+it. BulkInferrer does not load Keras 3 SavedModels in TFX 1.16, so the
+pipeline does not use it (batch scoring reads the pushed SavedModel instead).
+"""
+import keras
+import keras_tuner
+import tensorflow as tf
+import tensorflow_transform as tft
+from absl import logging
+from tfx import v1 as tfx
+from tfx_bsl.public import tfxio
+
+from pipeline.model import features
+
+TRAIN_BATCH_SIZE = 64
+EVAL_BATCH_SIZE = 256
+LABEL = features.transformed_name(features.LABEL_KEY)
+
+
+def search_space() -> keras_tuner.HyperParameters:
+  """TODO(step 5): Adjust the hyperparameters the Tuner searches."""
+  hp = keras_tuner.HyperParameters()
+  hp.Choice("learning_rate", [3e-3, 1e-2], default=3e-3)
+  hp.Choice("hidden_units", [16, 32], default=32)
+  hp.Int("hidden_layers", 1, 2, default=1)
+  return hp
+
+
+def input_names() -> list:
+  """The transformed features the network reads."""
+  dense = [features.transformed_name(k) for k in features.DENSE_FLOAT_FEATURES]
+  return dense + list(features.categorical_sizes())
+
+
+def build_model(hp: keras_tuner.HyperParameters) -> keras.Model:
+  """TODO(step 6): Change the network. Returns a compiled binary classifier."""
+  inputs, encoded = {}, []
+  for key in features.DENSE_FLOAT_FEATURES:
+    name = features.transformed_name(key)
+    inputs[name] = keras.Input(shape=(), name=name, dtype="float32")
+    encoded.append(keras.ops.expand_dims(inputs[name], -1))
+  for name, size in features.categorical_sizes().items():
+    inputs[name] = keras.Input(shape=(), name=name, dtype="int64")
+    encoded.append(keras.layers.CategoryEncoding(size, output_mode="one_hot")(inputs[name]))
+  hidden = keras.layers.concatenate(encoded)
+  for _ in range(hp.get("hidden_layers")):
+    hidden = keras.layers.Dense(hp.get("hidden_units"), activation="relu")(hidden)
+  output = keras.layers.Dense(1, activation="sigmoid")(hidden)
+  model = keras.Model(inputs=inputs, outputs=output)
+  model.compile(
+      optimizer=keras.optimizers.Adam(hp.get("learning_rate")),
+      loss="binary_crossentropy",
+      metrics=[keras.metrics.AUC(name="auc"), keras.metrics.BinaryAccuracy(name="accuracy")])
+  return model
+
+
+def _dataset(file_pattern, data_accessor, tf_transform_output, batch_size, seed):
+  return data_accessor.tf_dataset_factory(
+      file_pattern,
+      tfxio.TensorFlowDatasetOptions(batch_size=batch_size, label_key=LABEL, shuffle_seed=seed),
+      tf_transform_output.transformed_metadata.schema).repeat()
+
+
+def _datasets(fn_args):
+  tf_transform_output = tft.TFTransformOutput(fn_args.transform_graph_path)
+  seed = fn_args.custom_config.get("seed", 0)
+  train = _dataset(fn_args.train_files, fn_args.data_accessor, tf_transform_output,
+                   TRAIN_BATCH_SIZE, seed)
+  evaluation = _dataset(fn_args.eval_files, fn_args.data_accessor, tf_transform_output,
+                        EVAL_BATCH_SIZE, seed)
+  return tf_transform_output, train, evaluation
+
+
+def tuner_fn(fn_args: tfx.components.FnArgs) -> tfx.components.TunerFnResult:
+  """Called by the Tuner component."""
+  keras.utils.set_random_seed(fn_args.custom_config.get("seed", 0))
+  _, train, evaluation = _datasets(fn_args)
+  tuner = keras_tuner.RandomSearch(
+      build_model,
+      max_trials=fn_args.custom_config.get("max_trials", 3),
+      hyperparameters=search_space(),
+      objective=keras_tuner.Objective("val_auc", "max"),
+      seed=fn_args.custom_config.get("seed", 0),
+      directory=fn_args.working_dir,
+      project_name="big_tipper")
+  return tfx.components.TunerFnResult(
+      tuner=tuner,
+      fit_kwargs={"x": train, "validation_data": evaluation, "verbose": 0,
+                  "steps_per_epoch": fn_args.train_steps,
+                  "validation_steps": fn_args.eval_steps})
+
+
+class _ServingModule(tf.Module):
+  """What the Pusher serves: raw tf.Examples in, probabilities out."""
+
+  def __init__(self, model, tf_transform_output):
+    super().__init__()
+    self.model = model
+    self.tft_layer = tf_transform_output.transform_features_layer()
+    self._raw_spec = tf_transform_output.raw_feature_spec()
+
+  def _transform(self, serialized):
+    return self.tft_layer(tf.io.parse_example(serialized, self._raw_spec))
+
+  @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+  def serve(self, serialized):
+    transformed = self._transform(serialized)
+    model_inputs = {name: transformed[name] for name in input_names()}
+    return {"probabilities": self.model(model_inputs)}
+
+  @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+  def transform_features(self, serialized):
+    """Used by the Evaluator to derive the label from raw columns."""
+    return self._transform(serialized)
+
+
+def run_fn(fn_args: tfx.components.FnArgs):
+  """Called by the Trainer component."""
+  keras.utils.set_random_seed(fn_args.custom_config.get("seed", 0))
+  tf_transform_output, train, evaluation = _datasets(fn_args)
+  if fn_args.hyperparameters:
+    hp = keras_tuner.HyperParameters.from_config(fn_args.hyperparameters)
+  else:
+    hp = search_space()
+  logging.info("Hyperparameters: %s", hp.values)
+  model = build_model(hp)
+  model.fit(train, steps_per_epoch=fn_args.train_steps, validation_data=evaluation,
+            validation_steps=fn_args.eval_steps, verbose=0)
+  module = _ServingModule(model, tf_transform_output)
+  tf.saved_model.save(module, fn_args.serving_model_dir, signatures={
+      "serving_default": module.serve,
+      "transform_features": module.transform_features,
+  })

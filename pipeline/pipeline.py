@@ -1,0 +1,168 @@
+"""The Model Factory pipeline definition: one create_pipeline(...)."""
+import hashlib
+import pathlib
+
+import tensorflow_model_analysis as tfma
+from tfx import v1 as tfx
+from tfx.proto import example_gen_pb2, range_config_pb2
+
+from components.anomaly_gate.component import AnomalyGate
+from pipeline import resolvers
+from pipeline.model import features
+
+_MODEL_PACKAGE = "pipeline.model"
+_MODEL_DIR = pathlib.Path(__file__).resolve().parent / "model"
+
+
+def model_code_fingerprint() -> str:
+  """Hash of the model code. Passed to Transform, Tuner and Trainer so that
+  editing the code invalidates their cache (they name functions by module
+  path, which alone would not) and MLMD records which code built a model."""
+  digest = hashlib.sha256()
+  for path in sorted(_MODEL_DIR.glob("*.py")):
+    digest.update(path.name.encode() + path.read_bytes())
+  return digest.hexdigest()[:16]
+
+
+def _eval_config(min_auc: float, max_auc_drop: float, slice_features) -> tfma.EvalConfig:
+  auc_threshold = tfma.MetricThreshold(
+      value_threshold=tfma.GenericValueThreshold(lower_bound={"value": min_auc}),
+      change_threshold=tfma.GenericChangeThreshold(
+          direction=tfma.MetricDirection.HIGHER_IS_BETTER,
+          absolute={"value": -max_auc_drop}))
+  return tfma.EvalConfig(
+      model_specs=[tfma.ModelSpec(
+          signature_name="serving_default",
+          label_key=features.transformed_name(features.LABEL_KEY),
+          preprocessing_function_names=["transform_features"])],
+      slicing_specs=[tfma.SlicingSpec()] + [
+          tfma.SlicingSpec(feature_keys=list(keys)) for keys in slice_features],
+      metrics_specs=[tfma.MetricsSpec(metrics=[
+          tfma.MetricConfig(class_name="ExampleCount"),
+          tfma.MetricConfig(class_name="BinaryAccuracy"),
+          tfma.MetricConfig(class_name="Precision"),
+          tfma.MetricConfig(class_name="Recall"),
+          # The gate applies to the overall slice; per-slice AUCs are reported
+          # but small slices (e.g. a rare payment type) must not veto a model.
+          tfma.MetricConfig(class_name="AUC", per_slice_thresholds=[
+              tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()],
+                                           threshold=auc_threshold)]),
+      ])])
+
+
+def create_pipeline(
+    *,
+    pipeline_name: str,
+    pipeline_root: str,
+    data_root: str,
+    span_pattern: str,
+    schema_path: str,
+    ingest_span: int,
+    train_spans: tuple,
+    ingest_only: bool,
+    split_buckets: dict,
+    serving_dir: str,
+    seed: int,
+    tuner_max_trials: int,
+    tuner_train_steps: int,
+    train_steps: int,
+    eval_steps: int,
+    min_auc: float,
+    max_auc_drop: float,
+    slice_features: tuple,
+    beam_pipeline_args: list,
+    metadata_connection_config,
+    enable_cache: bool = True,
+) -> tfx.dsl.Pipeline:
+  """Builds the pipeline.
+
+  Each run ingests and validates one span (`ingest_span`). Unless
+  `ingest_only`, it then trains on the validated spans `train_spans`
+  (first, last), resolved from MLMD, and evaluates and pushes the model.
+  """
+  example_gen = tfx.components.CsvExampleGen(
+      input_base=data_root,
+      input_config=example_gen_pb2.Input(splits=[
+          example_gen_pb2.Input.Split(name="all", pattern=span_pattern)]),
+      output_config=example_gen_pb2.Output(split_config=example_gen_pb2.SplitConfig(
+          splits=[example_gen_pb2.SplitConfig.Split(name=name, hash_buckets=buckets)
+                  for name, buckets in split_buckets.items()])),
+      range_config=range_config_pb2.RangeConfig(static_range=range_config_pb2.StaticRange(
+          start_span_number=ingest_span, end_span_number=ingest_span)))
+  statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
+  schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_path)
+  example_validator = tfx.components.ExampleValidator(
+      statistics=statistics_gen.outputs["statistics"],
+      schema=schema_gen.outputs["schema"])
+  gate = AnomalyGate(
+      anomalies=example_validator.outputs["anomalies"],
+      data_description=f"{data_root}/{span_pattern.replace('{SPAN}', str(ingest_span))}")
+  components = [example_gen, statistics_gen, schema_gen, example_validator, gate]
+  if ingest_only:
+    return _pipeline(pipeline_name, pipeline_root, components, enable_cache,
+                     metadata_connection_config, beam_pipeline_args)
+
+  window = tfx.dsl.Resolver(
+      strategy_class=resolvers.SpanWindowStrategy,
+      config={"start_span": train_spans[0], "end_span": train_spans[1]},
+      examples=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Examples,
+                               producer_component_id=example_gen.id,
+                               output_key="examples"),
+  ).with_id("training_window_resolver")
+  # The window must be resolved after this run's span passed the gate.
+  window.add_upstream_node(gate)
+  examples = window.outputs["examples"]
+  code = {"seed": seed, "model_code": model_code_fingerprint()}
+
+  transform = tfx.components.Transform(
+      examples=examples,
+      schema=schema_gen.outputs["schema"],
+      preprocessing_fn=f"{_MODEL_PACKAGE}.preprocessing.preprocessing_fn",
+      custom_config=code,
+      # Pre/post-transform statistics cost about a third of Transform's time;
+      # the input statistics already come from StatisticsGen.
+      disable_statistics=True)
+  tuner = tfx.components.Tuner(
+      examples=transform.outputs["transformed_examples"],
+      transform_graph=transform.outputs["transform_graph"],
+      tuner_fn=f"{_MODEL_PACKAGE}.model.tuner_fn",
+      train_args=tfx.proto.TrainArgs(num_steps=tuner_train_steps),
+      eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
+      custom_config={**code, "max_trials": tuner_max_trials})
+  trainer = tfx.components.Trainer(
+      examples=transform.outputs["transformed_examples"],
+      transform_graph=transform.outputs["transform_graph"],
+      schema=schema_gen.outputs["schema"],
+      hyperparameters=tuner.outputs["best_hyperparameters"],
+      run_fn=f"{_MODEL_PACKAGE}.model.run_fn",
+      train_args=tfx.proto.TrainArgs(num_steps=train_steps),
+      eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
+      custom_config=code)
+  baseline = tfx.dsl.Resolver(
+      strategy_class=resolvers.BaselineModelStrategy,
+      model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+      model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+  ).with_id("latest_blessed_model_resolver")
+  baseline.add_upstream_node(trainer)
+  evaluator = tfx.components.Evaluator(
+      examples=examples,
+      model=trainer.outputs["model"],
+      baseline_model=baseline.outputs["model"],
+      eval_config=_eval_config(min_auc, max_auc_drop, slice_features),
+      example_splits=["eval"])
+  pusher = tfx.components.Pusher(
+      model=trainer.outputs["model"],
+      model_blessing=evaluator.outputs["blessing"],
+      push_destination=tfx.proto.PushDestination(
+          filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_dir)))
+  components += [window, transform, tuner, trainer, baseline, evaluator, pusher]
+  return _pipeline(pipeline_name, pipeline_root, components, enable_cache,
+                   metadata_connection_config, beam_pipeline_args)
+
+
+def _pipeline(name, root, components, enable_cache, metadata_connection_config,
+              beam_pipeline_args):
+  return tfx.dsl.Pipeline(
+      pipeline_name=name, pipeline_root=root, components=components,
+      enable_cache=enable_cache, metadata_connection_config=metadata_connection_config,
+      beam_pipeline_args=beam_pipeline_args)

@@ -1,0 +1,101 @@
+"""What a finished run did, read from MLMD and artifact files, for people."""
+import dataclasses
+import os
+
+import tensorflow_model_analysis as tfma
+
+from pipeline import configs, metadata
+
+# Metrics shown in the summary, in this order, from the overall slice.
+_SUMMARY_METRICS = ("auc", "binary_accuracy", "precision", "recall", "example_count")
+
+
+@dataclasses.dataclass
+class RunReport:
+  run_id: str
+  executions: list
+  pushed_version: str = None
+  pushed_path: str = None
+  pushed_reused: bool = False
+  blessed: bool = None
+  metrics: dict = dataclasses.field(default_factory=dict)
+  not_blessed_reasons: list = dataclasses.field(default_factory=list)
+  has_baseline: bool = False
+
+
+def overall_metrics(evaluation_uri: str) -> dict:
+  """{metric name: value} of the overall slice of a TFMA evaluation."""
+  result = tfma.load_eval_result(evaluation_uri)
+  for slice_key, metrics in result.slicing_metrics:
+    if slice_key == ():
+      values = metrics[""][""]
+      return {name: list(v.values())[0] for name, v in values.items()
+              if name in _SUMMARY_METRICS and isinstance(v, dict)}
+  return {}
+
+
+def failed_thresholds(evaluation_uri: str) -> list:
+  """Readable reasons TFMA's validation failed (empty when it passed)."""
+  validation = tfma.load_validation_result(evaluation_uri)
+  reasons = []
+  for per_slice in validation.metric_validations_per_slice:
+    for failure in per_slice.failures:
+      threshold = failure.metric_threshold
+      reasons.append(f"{failure.metric_key.name} = {failure.metric_value.double_value.value:.4g} "
+                     f"fails {_describe_threshold(threshold)} {failure.message}".strip())
+  return reasons
+
+
+def _describe_threshold(threshold) -> str:
+  if threshold.HasField("value_threshold"):
+    return f"the minimum of {threshold.value_threshold.lower_bound.value:.4g}"
+  change = threshold.change_threshold.absolute.value
+  return f"the allowed change of {change:+.4g} against the baseline model"
+
+
+def read(store) -> RunReport:
+  run_id = metadata.latest_run_id(store)
+  executions = metadata.run_executions(store, configs.PIPELINE_NAME, run_id)
+  report = RunReport(run_id=run_id, executions=executions)
+  by_node = {e.node_id: e for e in executions}
+  if "Evaluator" in by_node:
+    outputs = metadata.output_artifacts(store, by_node["Evaluator"].execution.id)
+    evaluation_uri = outputs["evaluation"][0].uri
+    report.metrics = overall_metrics(evaluation_uri)
+    report.blessed = bool(metadata.custom(outputs["blessing"][0], "blessed", 0))
+    report.not_blessed_reasons = failed_thresholds(evaluation_uri)
+  if "latest_blessed_model_resolver" in by_node:
+    outputs = metadata.output_artifacts(store, by_node["latest_blessed_model_resolver"].execution.id)
+    report.has_baseline = bool(outputs.get("model"))
+  if "Pusher" in by_node:
+    pushed = metadata.output_artifacts(store, by_node["Pusher"].execution.id)["pushed_model"][0]
+    if metadata.custom(pushed, "pushed", 0):
+      report.pushed_version = metadata.custom(pushed, "pushed_version")
+      report.pushed_path = metadata.custom(pushed, "pushed_destination")
+      report.pushed_reused = by_node["Pusher"].state == "CACHED"
+  return report
+
+
+def format_summary(report: RunReport, paths) -> str:
+  lines = []
+  if report.pushed_version:
+    reused = " (unchanged since an earlier run; reused from cache)" if report.pushed_reused else ""
+    lines.append(f"Model pushed: version {report.pushed_version}{reused}")
+  elif report.blessed is False:
+    lines.append("No model pushed: the Evaluator did not bless the candidate.")
+    lines += [f"  - {reason}" for reason in report.not_blessed_reasons]
+  else:
+    lines.append("No model pushed: the run stopped before evaluation.")
+  if report.metrics:
+    shown = ", ".join(f"{name} {value:.4g}" for name, value in sorted(
+        report.metrics.items(), key=lambda kv: _SUMMARY_METRICS.index(kv[0])))
+    lines.append(f"Evaluation (eval split): {shown}")
+  if report.blessed is not None:
+    baseline = "against the last blessed model" if report.has_baseline else "no earlier blessed model"
+    lines.append(f"Blessing: {'BLESSED' if report.blessed else 'NOT BLESSED'} ({baseline})")
+  lines += [
+      f"Serving folder:  {report.pushed_path or paths.serving_dir}",
+      f"Pipeline root:   {paths.pipeline_root}",
+      f"Metadata (MLMD): {paths.metadata_path}",
+  ]
+  return "\n".join(lines)

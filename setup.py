@@ -1,0 +1,17 @@
+"""Model Factory: a TFX pipeline template. Install with the pinned constraints:
+pip install -e . -c constraints.txt (the Makefile does this)."""
+from setuptools import find_packages, setup
+
+setup(
+    name="model-factory",
+    version="0.1.0",
+    python_requires=">=3.10,<3.11",
+    packages=find_packages(include=["pipeline", "pipeline.*", "components", "components.*"]),
+    install_requires=[
+        "tfx==1.16.0",
+        # Beam 2.70+ dropped dill and tfx_bsl then fails to import.
+        "apache-beam[gcp]==2.61.0",
+        "keras-tuner==1.4.8",
+    ],
+    extras_require={"test": ["pytest"]},
+)
