@@ -1,0 +1,39 @@
+"""The Keras model builder: inputs, output range, and that it learns."""
+import numpy as np
+
+from pipeline.model import features, model
+
+
+def _batch(size, rng):
+  batch = {features.transformed_name(k): rng.normal(size=size).astype("float32")
+           for k in features.DENSE_FLOAT_FEATURES}
+  for name, count in features.categorical_sizes().items():
+    batch[name] = rng.integers(0, count, size=size).astype("int64")
+  return batch
+
+
+def test_inputs_match_the_transformed_features():
+  built = model.build_model(model.search_space())
+  assert sorted(t.name for t in built.inputs) == sorted(model.input_names())
+
+
+def test_outputs_are_probabilities_and_training_reduces_loss():
+  rng = np.random.default_rng(0)
+  built = model.build_model(model.search_space())
+  batch = _batch(256, rng)
+  # A learnable label: big fares tip big.
+  label = (batch["fare_xf"] > 0).astype("float32")
+  predictions = built.predict(batch, verbose=0)
+  assert predictions.shape == (256, 1)
+  assert ((predictions >= 0) & (predictions <= 1)).all()
+  history = built.fit(batch, label, epochs=20, batch_size=64, verbose=0)
+  assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+
+
+def test_every_search_space_point_builds():
+  space = model.search_space()
+  for layers in (1, 2):
+    space.values["hidden_layers"] = layers
+    built = model.build_model(space)
+    dense = [l for l in built.layers if l.__class__.__name__ == "Dense"]
+    assert len(dense) == layers + 1
