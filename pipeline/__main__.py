@@ -4,9 +4,15 @@ import os
 import pathlib
 import re
 import sys
+import warnings
 
-# TensorFlow's C++ start-up chatter hides the progress lines; errors still show.
+# TensorFlow's C++ start-up chatter and the Google client libraries' warnings
+# about Python 3.10 (which TFX 1.16 requires) hide the progress lines. Set in
+# the environment so that Beam's worker processes inherit it; errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("PYTHONWARNINGS", "ignore::FutureWarning,ignore::DeprecationWarning")
+warnings.filterwarnings("ignore", category=FutureWarning)
+warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 from pipeline import configs  # pylint: disable=wrong-import-position
 
@@ -35,7 +41,26 @@ def _parser():
                    help="pipeline root, metadata DB and serving folder (default: output/)")
   run.add_argument("--workers", type=int, default=configs.DEFAULT_BEAM_WORKERS,
                    help="Beam DirectRunner worker processes (default: one per core)")
+  predict = commands.add_parser("predict", help="score CSV rows with the latest pushed model")
+  predict.add_argument("--csv", type=pathlib.Path, required=True,
+                       help="CSV file with the training columns (label columns optional)")
+  predict.add_argument("--output-dir", type=pathlib.Path, default=configs.OUTPUT_DIR,
+                       help="where `run` wrote (default: output/)")
   return parser
+
+
+def _predict(args) -> int:
+  from pipeline import local_runner, serving
+  try:
+    model_dir = serving.latest_version(local_runner.Paths(args.output_dir).serving_dir)
+    probabilities = serving.predict_csv(args.csv, model_dir, configs.SCHEMA_PATH)
+  except (FileNotFoundError, ValueError) as error:
+    print(f"error: {error}", file=sys.stderr)
+    return 1
+  print(f"model {model_dir}")
+  for line, probability in enumerate(probabilities, start=2):
+    print(f"line {line}: P(big tipper) = {probability:.3f}")
+  return 0
 
 
 def _run(args) -> int:
@@ -61,7 +86,7 @@ def _run(args) -> int:
 
 def main(argv=None) -> int:
   args = _parser().parse_args(argv)
-  return {"run": _run}[args.command](args)
+  return {"run": _run, "predict": _predict}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -59,22 +59,27 @@ class ComponentProgress(logging.Handler):
       self._write(f"  {node:<32} {elapsed:6.1f} s{'  (cached)' if self._cached else ''}")
 
 
+# Loggers whose records go to the run's log file instead of the terminal.
+_QUIET_LOGGERS = ("absl", "tensorflow", "py.warnings")
+
+
 @contextlib.contextmanager
 def _tfx_logs_to(log_path, progress):
-  """Sends TFX's INFO logs to a file and to `progress`, not to the terminal.
-
-  Errors still reach the terminal through the exception that stops the run.
-  """
-  absl_logger = logging.getLogger("absl")
+  """Sends TFX's logs, warnings and prints to a file, and progress lines to
+  `progress`. Errors still reach the terminal through the exception that
+  stops the run."""
   file_handler = logging.FileHandler(log_path)
-  file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-  saved = absl.logging.get_verbosity(), absl_logger.propagate
+  file_handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+  loggers = [logging.getLogger(name) for name in _QUIET_LOGGERS]
+  saved = absl.logging.get_verbosity(), [(l.propagate, l.handlers) for l in loggers]
   # Through absl's verbosity flag, not Logger.setLevel: TensorFlow saves and
   # restores that flag while writing SavedModels, which would undo setLevel.
   absl.logging.set_verbosity(absl.logging.INFO)
-  absl_logger.propagate = False
-  absl_logger.addHandler(file_handler)
-  absl_logger.addHandler(progress)
+  logging.captureWarnings(True)
+  for logger in loggers:
+    # TensorFlow's logger has a stderr handler of its own: replace, not add.
+    logger.propagate, logger.handlers = False, [file_handler]
+  loggers[0].addHandler(progress)
   try:
     # Components such as KerasTuner print their own reports; keep those in
     # the log too, so the terminal shows progress lines only.
@@ -82,11 +87,11 @@ def _tfx_logs_to(log_path, progress):
         contextlib.redirect_stdout(log_file):
       yield
   finally:
-    absl_logger.removeHandler(progress)
-    absl_logger.removeHandler(file_handler)
+    for logger, (propagate, handlers) in zip(loggers, saved[1]):
+      logger.propagate, logger.handlers = propagate, handlers
+    logging.captureWarnings(False)
     file_handler.close()
     absl.logging.set_verbosity(saved[0])
-    absl_logger.propagate = saved[1]
 
 
 def build_pipeline(*, data_root, ingest_span, train_spans, ingest_only, paths, workers,
@@ -139,5 +144,5 @@ def run(*, data_root, spans, output_dir, workers=configs.DEFAULT_BEAM_WORKERS,
       tfx.orchestration.LocalDagRunner().run(build_pipeline(
           data_root=data_root, ingest_span=span, train_spans=spans,
           ingest_only=ingest_only, paths=paths, workers=workers))
-  store = metadata.open_store(metadata.sqlite_config(str(paths.metadata_path)))
-  return report.read(store)
+    # Inside the block: reading TFMA's results logs deprecation warnings too.
+    return report.read(metadata.open_store(metadata.sqlite_config(str(paths.metadata_path))))

@@ -51,10 +51,23 @@ def _node_type_id(store):
   return store.get_context_type(_NODE_CONTEXT).id
 
 
+_OUTPUT_EVENTS = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
+_INPUT_EVENTS = (metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.DECLARED_INPUT)
+
+
 def output_artifacts(store, execution_id: int) -> dict:
   """{output key: [Artifact proto]} produced (or reused) by an execution."""
+  return _artifacts(store, execution_id, _OUTPUT_EVENTS)
+
+
+def input_artifacts(store, execution_id: int) -> dict:
+  """{input key: [Artifact proto]} an execution read."""
+  return _artifacts(store, execution_id, _INPUT_EVENTS)
+
+
+def _artifacts(store, execution_id, event_types):
   events = [e for e in store.get_events_by_execution_ids([execution_id])
-            if e.type in (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)]
+            if e.type in event_types]
   artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
   result = {}
   for event in events:

@@ -121,7 +121,7 @@ def create_pipeline(
       custom_config=code,
       # Pre/post-transform statistics cost about a third of Transform's time;
       # the input statistics already come from StatisticsGen.
-      disable_statistics=True)
+      disable_statistics=True, force_tf_compat_v1=True)
   tuner = tfx.components.Tuner(
       examples=transform.outputs["transformed_examples"],
       transform_graph=transform.outputs["transform_graph"],

@@ -64,9 +64,8 @@ def read(store) -> RunReport:
     report.metrics = overall_metrics(evaluation_uri)
     report.blessed = bool(metadata.custom(outputs["blessing"][0], "blessed", 0))
     report.not_blessed_reasons = failed_thresholds(evaluation_uri)
-  if "latest_blessed_model_resolver" in by_node:
-    outputs = metadata.output_artifacts(store, by_node["latest_blessed_model_resolver"].execution.id)
-    report.has_baseline = bool(outputs.get("model"))
+    inputs = metadata.input_artifacts(store, by_node["Evaluator"].execution.id)
+    report.has_baseline = bool(inputs.get("baseline_model"))
   if "Pusher" in by_node:
     pushed = metadata.output_artifacts(store, by_node["Pusher"].execution.id)["pushed_model"][0]
     if metadata.custom(pushed, "pushed", 0):

@@ -1,14 +1,9 @@
 """Real taxi rows from the bundled CSV spans, typed by the curated schema."""
 import csv
 
-import tensorflow as tf
 import tensorflow_data_validation as tfdv
-from tensorflow_metadata.proto.v0 import schema_pb2
 
-from pipeline import configs
-
-_CASTS = {schema_pb2.INT: lambda v: int(float(v)), schema_pb2.FLOAT: float,
-          schema_pb2.BYTES: str.encode}
+from pipeline import configs, serving
 
 
 def schema():
@@ -22,22 +17,8 @@ def read_rows(span: int, count: int) -> list:
 
 
 def typed(row: dict) -> dict:
-  """{feature: [value]} (or [] when the cell is empty), as TFT's instance dicts."""
-  types = {f.name: f.type for f in schema().feature}
-  return {name: [_CASTS[types[name]](value)] if value != "" else []
-          for name, value in row.items()}
+  return serving.typed_row(row, schema())
 
 
 def to_example(row: dict) -> bytes:
-  """A serialized tf.Example holding the non-empty cells of a CSV row."""
-  feature = {}
-  for name, values in typed(row).items():
-    if not values:
-      continue
-    if isinstance(values[0], bytes):
-      feature[name] = tf.train.Feature(bytes_list=tf.train.BytesList(value=values))
-    elif isinstance(values[0], int):
-      feature[name] = tf.train.Feature(int64_list=tf.train.Int64List(value=values))
-    else:
-      feature[name] = tf.train.Feature(float_list=tf.train.FloatList(value=values))
-  return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+  return serving.to_example(row, schema())

@@ -1,0 +1,58 @@
+"""Querying a pushed model: raw CSV rows in, big-tipper probabilities out."""
+import csv
+import pathlib
+
+import tensorflow as tf
+import tensorflow_data_validation as tfdv
+from tensorflow_metadata.proto.v0 import schema_pb2
+
+_CASTS = {schema_pb2.INT: lambda v: int(float(v)), schema_pb2.FLOAT: float,
+          schema_pb2.BYTES: str.encode}
+
+
+def typed_row(row: dict, schema) -> dict:
+  """{column: [value]} from a CSV row of strings; an empty cell gives []."""
+  types = {f.name: f.type for f in schema.feature}
+  unknown = set(row) - set(types)
+  if unknown:
+    raise ValueError(f"columns {sorted(unknown)} are not in the schema")
+  return {name: [_CASTS[types[name]](value)] if value != "" else []
+          for name, value in row.items()}
+
+
+def to_example(row: dict, schema) -> bytes:
+  """A serialized tf.Example holding the non-empty cells of a CSV row."""
+  feature = {}
+  for name, values in typed_row(row, schema).items():
+    if not values:
+      continue
+    if isinstance(values[0], bytes):
+      feature[name] = tf.train.Feature(bytes_list=tf.train.BytesList(value=values))
+    elif isinstance(values[0], int):
+      feature[name] = tf.train.Feature(int64_list=tf.train.Int64List(value=values))
+    else:
+      feature[name] = tf.train.Feature(float_list=tf.train.FloatList(value=values))
+  return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+
+
+def latest_version(serving_dir: pathlib.Path) -> pathlib.Path:
+  versions = sorted((p for p in serving_dir.iterdir() if p.name.isdigit()),
+                    key=lambda p: int(p.name)) if serving_dir.is_dir() else []
+  if not versions:
+    raise FileNotFoundError(f"no pushed model under {serving_dir}; run `make run` first")
+  return versions[-1]
+
+
+def predict_csv(csv_path: pathlib.Path, model_dir: pathlib.Path, schema_path) -> list:
+  """Probabilities for every row of a CSV file with the training columns."""
+  schema = tfdv.load_schema_text(str(schema_path))
+  with open(csv_path, newline="") as f:
+    rows = list(csv.DictReader(f))
+  examples = []
+  for number, row in enumerate(rows, start=2):  # line 1 is the header
+    try:
+      examples.append(to_example(row, schema))
+    except ValueError as error:
+      raise ValueError(f"{csv_path}, line {number}: {error}") from error
+  serve = tf.saved_model.load(str(model_dir)).signatures["serving_default"]
+  return serve(examples=tf.constant(examples))["probabilities"].numpy()[:, 0].tolist()

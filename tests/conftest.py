@@ -1,0 +1,62 @@
+"""One shared end-to-end pipeline run (and its rerun) on a sample of spans."""
+import dataclasses
+import pathlib
+
+import pandas as pd
+import pytest
+
+from pipeline import configs, local_runner, metadata
+
+SAMPLE_SPANS = (2013, 2014)
+# Rows kept per span: enough for a blessed model (AUC well above MIN_AUC),
+# few enough to keep Beam and training quick.
+SAMPLE_ROWS = 1500
+
+
+@dataclasses.dataclass
+class Run:
+  paths: local_runner.Paths
+  report: object  # pipeline.report.RunReport
+  run_ids: list  # every pipeline run this invocation made, ingest runs first
+
+  def store(self):
+    return metadata.open_store(metadata.sqlite_config(str(self.paths.metadata_path)))
+
+
+def write_sample_spans(out_dir: pathlib.Path, spans=SAMPLE_SPANS, rows=SAMPLE_ROWS):
+  for span in spans:
+    frame = pd.read_csv(configs.DATA_ROOT / f"span-{span}" / "trips.csv", dtype=str,
+                        keep_default_na=False)
+    sample = frame.sample(n=min(rows, len(frame)), random_state=span).sort_index()
+    (out_dir / f"span-{span}").mkdir(parents=True)
+    sample.to_csv(out_dir / f"span-{span}" / "trips.csv", index=False)
+  return out_dir
+
+
+def run_pipeline(data_root, output_dir, spans=SAMPLE_SPANS) -> Run:
+  paths = local_runner.Paths(pathlib.Path(output_dir))
+  before = _run_ids(paths)
+  report = local_runner.run(data_root=data_root, spans=spans, output_dir=output_dir)
+  return Run(paths, report, [r for r in _run_ids(paths) if r not in before])
+
+
+def _run_ids(paths):
+  if not paths.metadata_path.exists():
+    return []
+  store = metadata.open_store(metadata.sqlite_config(str(paths.metadata_path)))
+  return [c.name for c in sorted(store.get_contexts_by_type("pipeline_run"), key=lambda c: c.id)]
+
+
+@pytest.fixture(scope="session")
+def sample_data_root(tmp_path_factory):
+  return write_sample_spans(tmp_path_factory.mktemp("spans"))
+
+
+@pytest.fixture(scope="session")
+def first_run(tmp_path_factory, sample_data_root) -> Run:
+  return run_pipeline(sample_data_root, tmp_path_factory.mktemp("e2e") / "output")
+
+
+@pytest.fixture(scope="session")
+def second_run(first_run, sample_data_root) -> Run:
+  return run_pipeline(sample_data_root, first_run.paths.output_dir)

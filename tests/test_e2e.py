@@ -1,0 +1,91 @@
+"""End-to-end LocalDagRunner run on sampled spans: what MLMD and the serving
+folder hold afterwards, the served model's answers, and caching on rerun."""
+import numpy as np
+import tensorflow as tf
+
+from pipeline import configs, metadata
+from tests import rows
+
+STANDARD_COMPONENTS = ("CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator",
+                       "Transform", "Tuner", "Trainer", "Evaluator", "Pusher")
+RESOLVERS = ("training_window_resolver", "latest_blessed_model_resolver")
+
+
+def _executions(run):
+  store = run.store()
+  return [e for run_id in run.run_ids
+          for e in metadata.run_executions(store, configs.PIPELINE_NAME, run_id)]
+
+
+def test_every_component_executed_successfully(first_run):
+  states = {}
+  for execution in _executions(first_run):
+    states.setdefault(execution.node_id, set()).add(execution.state)
+  for node in STANDARD_COMPONENTS + ("AnomalyGate",):
+    # ImportSchemaGen runs once (ingest of the first span), then is reused.
+    assert "COMPLETE" in states.get(node, set()), (node, states.get(node))
+  assert not any("FAILED" in s for s in states.values()), states
+
+
+def test_model_was_trained_on_every_span_of_the_window(first_run):
+  store = first_run.store()
+  transform = next(e for e in metadata.run_executions(store, configs.PIPELINE_NAME, first_run.run_ids[-1])
+                   if e.node_id == "Transform")
+  examples = metadata.input_artifacts(store, transform.execution.id)["examples"]
+  assert sorted(metadata.custom(a, "span") for a in examples) == list(range(2013, 2015))
+
+
+def test_blessed_model_is_pushed_into_a_versioned_folder(first_run):
+  report = first_run.report
+  assert report.blessed is True
+  assert report.metrics["auc"] >= configs.MIN_AUC
+  versions = sorted(p.name for p in first_run.paths.serving_dir.iterdir())
+  assert versions == [report.pushed_version]
+  assert report.pushed_path.endswith(report.pushed_version)
+
+
+def _serve(run, examples):
+  loaded = tf.saved_model.load(run.report.pushed_path)
+  output = loaded.signatures["serving_default"](examples=tf.constant(examples))
+  return output["probabilities"].numpy()
+
+
+def test_served_model_answers_raw_csv_rows_with_probabilities(first_run):
+  # Rows of a later year the model never saw, as tf.Examples built from CSV.
+  raw_rows = rows.read_rows(2015, 50)
+  probabilities = _serve(first_run, [rows.to_example(r) for r in raw_rows])
+  assert probabilities.shape == (50, 1)
+  assert ((probabilities >= 0) & (probabilities <= 1)).all()
+  assert probabilities.std() > 0.01, "a trained model does not answer a constant"
+
+
+def test_served_model_needs_neither_tips_nor_optional_features(first_run):
+  row = rows.read_rows(2015, 1)[0]
+  for optional in ("tips", "company", "dropoff_latitude", "dropoff_longitude"):
+    row[optional] = ""
+  probability = _serve(first_run, [rows.to_example(row)])
+  assert np.isfinite(probability).all() and 0 <= probability[0, 0] <= 1
+
+
+def test_rerun_with_nothing_changed_reuses_every_execution(first_run, second_run):
+  executions = _executions(second_run)
+  components = [e for e in executions if e.node_id not in RESOLVERS]
+  assert {e.node_id for e in components} >= set(STANDARD_COMPONENTS)
+  assert all(e.state == "CACHED" for e in components), [
+      (e.node_id, e.state) for e in components if e.state != "CACHED"]
+  assert second_run.report.pushed_version == first_run.report.pushed_version
+  assert sorted(p.name for p in second_run.paths.serving_dir.iterdir()) == [
+      first_run.report.pushed_version]
+
+
+def test_predict_command_scores_a_csv_file(first_run, tmp_path, capsys):
+  from pipeline import __main__ as cli
+  csv_path = tmp_path / "trips.csv"
+  lines = (rows.configs.DATA_ROOT / "span-2016" / "trips.csv").read_text().splitlines()[:6]
+  csv_path.write_text("\n".join(lines) + "\n")
+  assert cli.main(["predict", "--csv", str(csv_path),
+                   "--output-dir", str(first_run.paths.output_dir)]) == 0
+  printed = capsys.readouterr().out
+  assert first_run.report.pushed_version in printed
+  scores = [float(l.rsplit("=", 1)[1]) for l in printed.splitlines() if "P(big tipper)" in l]
+  assert len(scores) == 5 and all(0 <= s <= 1 for s in scores)
