@@ -51,3 +51,43 @@ def beam_pipeline_args(workers: int) -> list:
       f"--direct_running_mode={mode}",
       f"--direct_num_workers={workers}",
   ]
+
+# Drift detection (components/drift_detector). A feature drifts when any
+# measure crosses its threshold; "warn" only reports.
+DRIFT_THRESHOLDS = {
+    "psi_warn": 0.1,  # population stability index at or above: warn
+    "psi_drift": 0.25,  # ... at or above: drift
+    "new_level_share": 0.05,  # share of current values in levels never seen
+    "missing_increase": 0.05,  # rise of the missing fraction, absolute
+    "out_of_range_k": 2.0,  # the "normal" band is reference mean +- k * std
+    "out_of_range_excess": 0.05,  # current share outside band or min/max, minus reference's
+    # TFDV's distances, as TFDV and Vertex Model Monitoring report them.
+    "tfdv_linf": 0.1,  # L-infinity of level frequencies (categorical)
+    "tfdv_js": 0.3,  # Jensen-Shannon divergence of histograms (numeric)
+    "prediction_psi": 0.25,  # PSI of the served model's scores, no labels needed
+    "metric_drop": 0.02,  # AUC drop of the served model on labelled new data
+}
+# Per-feature overrides of DRIFT_THRESHOLDS, e.g. {"company": {"new_level_share": 0.1}}.
+DRIFT_FEATURE_THRESHOLDS = {}
+# Not monitored: the trip timestamp moves forward by construction.
+DRIFT_IGNORED_FEATURES = ("trip_start_timestamp",)
+# Finer quantiles than TFDV's default 10 make the PSI bins of a later span
+# (read off its own CDF) accurate to about one percent of the data.
+STATS_QUANTILE_BUCKETS = 100
+STATS_RANK_BUCKETS = 1000
+# Baseline when no served model exists yet (0: none, the verdict is
+# "no baseline"). Set to a span number to compare every new span with it.
+DRIFT_FALLBACK_SPAN = 0
+
+
+def drift_config() -> dict:
+  """The DriftDetector's config: thresholds, and how to find labels."""
+  from pipeline.model import features  # pylint: disable=import-outside-toplevel
+  return {
+      "thresholds": DRIFT_THRESHOLDS,
+      "feature_thresholds": DRIFT_FEATURE_THRESHOLDS,
+      "ignored_features": list(DRIFT_IGNORED_FEATURES),
+      "label_key": features.transformed_name(features.LABEL_KEY),
+      # The served model's AUC is re-assessed only where these columns exist.
+      "label_sources": list(features.ANSWER_KEYS),
+  }

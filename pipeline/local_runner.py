@@ -60,7 +60,7 @@ class ComponentProgress(logging.Handler):
 
 
 # Loggers whose records go to the run's log file instead of the terminal.
-_QUIET_LOGGERS = ("absl", "tensorflow", "py.warnings")
+_QUIET_LOGGERS = ("absl", "tensorflow", "apache_beam", "py.warnings")
 
 
 @contextlib.contextmanager
@@ -106,6 +106,10 @@ def build_pipeline(*, data_root, ingest_span, train_spans, ingest_only, paths, w
       train_spans=train_spans,
       ingest_only=ingest_only,
       split_buckets=configs.SPLIT_BUCKETS,
+      stats_quantile_buckets=configs.STATS_QUANTILE_BUCKETS,
+      stats_rank_buckets=configs.STATS_RANK_BUCKETS,
+      drift_config=configs.drift_config(),
+      drift_fallback_span=configs.DRIFT_FALLBACK_SPAN,
       serving_dir=str(paths.serving_dir),
       seed=configs.SEED,
       tuner_max_trials=configs.TUNER_MAX_TRIALS,

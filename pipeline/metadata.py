@@ -82,3 +82,15 @@ def custom(artifact, name, default=None):
     return default
   value = artifact.custom_properties[name]
   return getattr(value, value.WhichOneof("value"))
+
+
+def producer_execution_id(store, artifact_id: int):
+  """The execution that first output the artifact (caching adds later ones)."""
+  ids = sorted(e.execution_id for e in store.get_events_by_artifact_ids([artifact_id])
+               if e.type in _OUTPUT_EVENTS)
+  return ids[0] if ids else None
+
+
+def consumer_execution_ids(store, artifact_id: int) -> list:
+  return sorted({e.execution_id for e in store.get_events_by_artifact_ids([artifact_id])
+                 if e.type in _INPUT_EVENTS})

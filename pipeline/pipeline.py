@@ -6,7 +6,10 @@ import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 from tfx.proto import example_gen_pb2, range_config_pb2
 
+import tensorflow_data_validation as tfdv
+
 from components.anomaly_gate.component import AnomalyGate
+from components.drift_detector.component import DriftDetector
 from pipeline import resolvers
 from pipeline.model import features
 
@@ -61,6 +64,10 @@ def create_pipeline(
     train_spans: tuple,
     ingest_only: bool,
     split_buckets: dict,
+    stats_quantile_buckets: int,
+    stats_rank_buckets: int,
+    drift_config: dict,
+    drift_fallback_span: int,
     serving_dir: str,
     seed: int,
     tuner_max_trials: int,
@@ -89,7 +96,10 @@ def create_pipeline(
                   for name, buckets in split_buckets.items()])),
       range_config=range_config_pb2.RangeConfig(static_range=range_config_pb2.StaticRange(
           start_span_number=ingest_span, end_span_number=ingest_span)))
-  statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
+  statistics_gen = tfx.components.StatisticsGen(
+      examples=example_gen.outputs["examples"],
+      stats_options=tfdv.StatsOptions(num_quantiles_histogram_buckets=stats_quantile_buckets,
+                                      num_rank_histogram_buckets=stats_rank_buckets))
   schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_path)
   example_validator = tfx.components.ExampleValidator(
       statistics=statistics_gen.outputs["statistics"],
@@ -97,7 +107,27 @@ def create_pipeline(
   gate = AnomalyGate(
       anomalies=example_validator.outputs["anomalies"],
       data_description=f"{data_root}/{span_pattern.replace('{SPAN}', str(ingest_span))}")
-  components = [example_gen, statistics_gen, schema_gen, example_validator, gate]
+  served = tfx.dsl.Resolver(
+      strategy_class=resolvers.ServedModelBaselineStrategy,
+      config={"current_span": ingest_span, "fallback_span": drift_fallback_span},
+      model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+      model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+      evaluation=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelEvaluation),
+      statistics=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ExampleStatistics),
+      examples=_ingested_examples(example_gen),
+  ).with_id("served_model_baseline_resolver")
+  served.add_upstream_node(gate)
+  drift_detector = DriftDetector(
+      current_statistics=statistics_gen.outputs["statistics"],
+      current_examples=example_gen.outputs["examples"],
+      schema=schema_gen.outputs["schema"],
+      baseline_statistics=served.outputs["statistics"],
+      baseline_examples=served.outputs["examples"],
+      model=served.outputs["model"],
+      evaluation=served.outputs["evaluation"],
+      config=drift_config)
+  components = [example_gen, statistics_gen, schema_gen, example_validator, gate,
+                served, drift_detector]
   if ingest_only:
     return _pipeline(pipeline_name, pipeline_root, components, enable_cache,
                      metadata_connection_config, beam_pipeline_args)
@@ -105,12 +135,10 @@ def create_pipeline(
   window = tfx.dsl.Resolver(
       strategy_class=resolvers.SpanWindowStrategy,
       config={"start_span": train_spans[0], "end_span": train_spans[1]},
-      examples=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Examples,
-                               producer_component_id=example_gen.id,
-                               output_key="examples"),
+      examples=_ingested_examples(example_gen),
   ).with_id("training_window_resolver")
-  # The window must be resolved after this run's span passed the gate.
-  window.add_upstream_node(gate)
+  # Training starts after this run's span passed the gate and drift check.
+  window.add_upstream_node(drift_detector)
   examples = window.outputs["examples"]
   code = {"seed": seed, "model_code": model_code_fingerprint()}
 
@@ -158,6 +186,12 @@ def create_pipeline(
   components += [window, transform, tuner, trainer, baseline, evaluator, pusher]
   return _pipeline(pipeline_name, pipeline_root, components, enable_cache,
                    metadata_connection_config, beam_pipeline_args)
+
+
+def _ingested_examples(example_gen):
+  """Every span ExampleGen ingested in any run of this pipeline (from MLMD)."""
+  return tfx.dsl.Channel(type=tfx.types.standard_artifacts.Examples,
+                         producer_component_id=example_gen.id, output_key="examples")
 
 
 def _pipeline(name, root, components, enable_cache, metadata_connection_config,

@@ -21,6 +21,9 @@ class RunReport:
   metrics: dict = dataclasses.field(default_factory=dict)
   not_blessed_reasons: list = dataclasses.field(default_factory=list)
   has_baseline: bool = False
+  drift_verdict: str = None
+  drifted_features: str = ""
+  drift_report_uri: str = None
 
 
 def overall_metrics(evaluation_uri: str) -> dict:
@@ -41,16 +44,16 @@ def failed_thresholds(evaluation_uri: str) -> list:
   for per_slice in validation.metric_validations_per_slice:
     for failure in per_slice.failures:
       threshold = failure.metric_threshold
-      reasons.append(f"{failure.metric_key.name} = {failure.metric_value.double_value.value:.4g} "
-                     f"fails {_describe_threshold(threshold)} {failure.message}".strip())
+      reasons.append(f"{failure.metric_key.name} {failure.metric_value.double_value.value:+.4g} "
+                     f"{_describe_threshold(threshold)} {failure.message}".strip())
   return reasons
 
 
 def _describe_threshold(threshold) -> str:
   if threshold.HasField("value_threshold"):
-    return f"the minimum of {threshold.value_threshold.lower_bound.value:.4g}"
+    return f"(value; minimum: {threshold.value_threshold.lower_bound.value:.4g})"
   change = threshold.change_threshold.absolute.value
-  return f"the allowed change of {change:+.4g} against the baseline model"
+  return f"(change against the baseline model; allowed: {change:+.4g} or better)"
 
 
 def read(store) -> RunReport:
@@ -66,6 +69,11 @@ def read(store) -> RunReport:
     report.not_blessed_reasons = failed_thresholds(evaluation_uri)
     inputs = metadata.input_artifacts(store, by_node["Evaluator"].execution.id)
     report.has_baseline = bool(inputs.get("baseline_model"))
+  if "DriftDetector" in by_node:
+    drift_report = metadata.output_artifacts(store, by_node["DriftDetector"].execution.id)["drift_report"][0]
+    report.drift_verdict = metadata.custom(drift_report, "verdict")
+    report.drifted_features = metadata.custom(drift_report, "drifted_features", "")
+    report.drift_report_uri = drift_report.uri
   if "Pusher" in by_node:
     pushed = metadata.output_artifacts(store, by_node["Pusher"].execution.id)["pushed_model"][0]
     if metadata.custom(pushed, "pushed", 0):
@@ -85,6 +93,11 @@ def format_summary(report: RunReport, paths) -> str:
     lines += [f"  - {reason}" for reason in report.not_blessed_reasons]
   else:
     lines.append("No model pushed: the run stopped before evaluation.")
+  if report.drift_verdict:
+    drifted = f" ({report.drifted_features})" if report.drifted_features else ""
+    lines.append(f"Drift of the new span against the served model's training data: "
+                 f"{report.drift_verdict}{drifted}")
+    lines.append(f"  report: {os.path.join(report.drift_report_uri, 'report.html')}")
   if report.metrics:
     shown = ", ".join(f"{name} {value:.4g}" for name, value in sorted(
         report.metrics.items(), key=lambda kv: _SUMMARY_METRICS.index(kv[0])))

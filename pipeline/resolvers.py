@@ -1,6 +1,8 @@
 """Resolver strategies that pick artifacts from MLMD for the training run."""
 from tfx import v1 as tfx
 
+from pipeline import metadata
+
 _SPAN = "span"
 _BLESSED = "blessed"
 _CURRENT_MODEL_ID = "current_model_id"
@@ -54,3 +56,71 @@ class BaselineModelStrategy(tfx.dsl.experimental.ResolverStrategy):
       if model.id != newest_id and model.id in blessing_of:
         return {"model": [model], "model_blessing": [blessing_of[model.id]]}
     return {"model": [], "model_blessing": []}
+
+
+def training_examples(store, model_id: int) -> list:
+  """Ids of the raw Examples (one per span) a model was trained on, by lineage:
+  Model <- Trainer <- transformed examples <- Transform <- raw examples."""
+  trainer = metadata.producer_execution_id(store, model_id)
+  if trainer is None:
+    return []
+  raw = set()
+  for transformed in metadata.input_artifacts(store, trainer).get("examples", []):
+    transform = metadata.producer_execution_id(store, transformed.id)
+    if transform is not None:
+      raw.update(a.id for a in metadata.input_artifacts(store, transform).get("examples", []))
+  return sorted(raw)
+
+
+def statistics_of(store, examples_ids) -> set:
+  """Ids of the ExampleStatistics computed from the given Examples."""
+  result = set()
+  for examples_id in examples_ids:
+    for execution in metadata.consumer_execution_ids(store, examples_id):
+      result.update(a.id for a in metadata.output_artifacts(store, execution).get("statistics", []))
+  return result
+
+
+class ServedModelBaselineStrategy(tfx.dsl.experimental.ResolverStrategy):
+  """What new data is compared with: the served model's training data.
+
+  Picks the latest blessed model that was not trained on `current_span`
+  (a rerun on the same span then resolves the same baseline as the first
+  run, so it stays cached), with its blessing evaluation and the raw
+  examples and statistics of its training window, by MLMD lineage. Without
+  such a model, falls back to the statistics of `fallback_span`, if set.
+  """
+
+  def __init__(self, current_span: int, fallback_span: int = 0):
+    self._current_span = current_span
+    self._fallback_span = fallback_span
+
+  def resolve_artifacts(self, store, input_dict):
+    span_of = {a.id: a.get_int_custom_property(_SPAN) for a in input_dict["examples"]}
+    result = {key: [] for key in input_dict}
+    blessing_of = {b.get_int_custom_property(_CURRENT_MODEL_ID): b
+                   for b in input_dict["model_blessing"]
+                   if b.get_int_custom_property(_BLESSED) == 1}
+    for model in sorted(input_dict["model"], key=lambda m: m.id, reverse=True):
+      if model.id not in blessing_of:
+        continue
+      trained_on = set(training_examples(store, model.id))
+      if not trained_on or self._current_span in {span_of.get(i) for i in trained_on}:
+        continue
+      blessing = blessing_of[model.id]
+      evaluator = metadata.producer_execution_id(store, blessing.id)
+      evaluation_ids = {a.id for a in metadata.output_artifacts(store, evaluator).get("evaluation", [])}
+      stats_ids = statistics_of(store, trained_on)
+      result.update(
+          model=[model], model_blessing=[blessing],
+          evaluation=[a for a in input_dict["evaluation"] if a.id in evaluation_ids],
+          examples=[a for a in input_dict["examples"] if a.id in trained_on],
+          statistics=[a for a in input_dict["statistics"] if a.id in stats_ids])
+      return result
+    if self._fallback_span:
+      spans = [a for a in input_dict["examples"] if span_of[a.id] == self._fallback_span]
+      if spans:
+        newest = max(spans, key=lambda a: a.id)
+        stats_ids = statistics_of(store, [newest.id])
+        result["statistics"] = [a for a in input_dict["statistics"] if a.id in stats_ids]
+    return result

@@ -1,0 +1,58 @@
+"""DriftDetector: compares the newest span with the served model's training
+data and writes a DriftReport artifact (JSON, HTML, MLMD properties)."""
+import json
+
+from tfx import v1 as tfx
+from tfx.dsl.components.base import base_component, executor_spec
+from tfx.types import artifact, component_spec, standard_artifacts
+
+from components.drift_detector import executor
+
+# I/O keys, shared by the spec, the executor and the tests.
+CURRENT_STATISTICS_KEY = "current_statistics"
+CURRENT_EXAMPLES_KEY = "current_examples"
+SCHEMA_KEY = "schema"
+BASELINE_STATISTICS_KEY = "baseline_statistics"
+BASELINE_EXAMPLES_KEY = "baseline_examples"
+MODEL_KEY = "model"
+EVALUATION_KEY = "evaluation"
+DRIFT_REPORT_KEY = "drift_report"
+CONFIG_KEY = "config"
+
+
+class DriftReport(artifact.Artifact):
+  """report.json + report.html; custom properties drift_detected (0/1),
+  drifted_features (comma-separated), max_psi and verdict."""
+  TYPE_NAME = "DriftReport"
+
+
+class DriftDetectorSpec(component_spec.ComponentSpec):
+  PARAMETERS = {CONFIG_KEY: component_spec.ExecutionParameter(type=str)}
+  INPUTS = {
+      CURRENT_STATISTICS_KEY: component_spec.ChannelParameter(type=standard_artifacts.ExampleStatistics),
+      CURRENT_EXAMPLES_KEY: component_spec.ChannelParameter(type=standard_artifacts.Examples),
+      SCHEMA_KEY: component_spec.ChannelParameter(type=standard_artifacts.Schema),
+      BASELINE_STATISTICS_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.ExampleStatistics, optional=True),
+      BASELINE_EXAMPLES_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.Examples, optional=True),
+      MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model, optional=True),
+      EVALUATION_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.ModelEvaluation, optional=True),
+  }
+  OUTPUTS = {DRIFT_REPORT_KEY: component_spec.ChannelParameter(type=DriftReport)}
+
+
+class DriftDetector(base_component.BaseComponent):
+  """See README.md. `config` holds thresholds and label settings (JSON-able)."""
+  SPEC_CLASS = DriftDetectorSpec
+  EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+
+  def __init__(self, *, current_statistics, current_examples, schema, config: dict,
+               baseline_statistics=None, baseline_examples=None, model=None, evaluation=None):
+    super().__init__(spec=DriftDetectorSpec(
+        current_statistics=current_statistics, current_examples=current_examples,
+        schema=schema, baseline_statistics=baseline_statistics,
+        baseline_examples=baseline_examples, model=model, evaluation=evaluation,
+        config=json.dumps(config, sort_keys=True),
+        drift_report=tfx.dsl.Channel(type=DriftReport)))

@@ -1,0 +1,116 @@
+"""The drift report: report.json for machines, report.html (with images) for people."""
+import base64
+import dataclasses
+import html
+import io
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers and CI
+import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
+
+from components.drift_detector import drift  # pylint: disable=wrong-import-position
+
+JSON_NAME = "report.json"
+HTML_NAME = "report.html"
+_MAX_LEVELS_PLOTTED = 12
+
+
+def build(features, *, baseline: dict, current: dict, thresholds: dict, feature_thresholds: dict,
+          ignored: list, prediction=None, performance=None) -> dict:
+  """The machine-readable report; `baseline` None means there is none."""
+  if baseline is None:
+    verdict, features = drift.NO_BASELINE, []
+  else:
+    verdict = drift.verdict(features, prediction, performance)
+  drifted = [f.feature for f in features if f.status == "drift"]
+  return {
+      "verdict": verdict,
+      "drift_detected": verdict == drift.DRIFT,
+      "drifted_features": drifted,
+      "warned_features": [f.feature for f in features if f.status == "warn"],
+      "max_psi": max((f.measures.get("psi", 0.0) for f in features), default=0.0),
+      "baseline": baseline,
+      "current": current,
+      "thresholds": thresholds,
+      "feature_thresholds": feature_thresholds,
+      "ignored_features": list(ignored),
+      "prediction_drift": prediction,
+      "performance_drift": performance,
+      "features": [dataclasses.asdict(f) for f in features],
+  }
+
+
+def write(report: dict, out_dir) -> None:
+  (out_dir / JSON_NAME).write_text(json.dumps(report, indent=2, default=float))
+  (out_dir / HTML_NAME).write_text(to_html(report))
+
+
+def _plot(feature: dict) -> str:
+  """Side-by-side reference/current bars of one feature, as a data: URL."""
+  bins = feature["bins"]
+  if "labels" in bins:
+    labels = [str(l) for l in bins["labels"]]
+    keep = list(range(min(len(labels) - 1, _MAX_LEVELS_PLOTTED))) + [len(labels) - 1]
+    labels = [labels[i][:22] for i in keep]
+    reference = [bins["reference"][i] for i in keep]
+    current = [bins["current"][i] for i in keep]
+  else:
+    edges = [f"{e:.4g}" for e in bins["edges"]]
+    labels = [f"<={edges[0]}"] + [f"({a},{b}]" for a, b in zip(edges, edges[1:])] + [f">{edges[-1]}"]
+    reference, current = bins["reference"], bins["current"]
+  figure, axes = plt.subplots(figsize=(7, 2.8), dpi=80)
+  positions = range(len(labels))
+  axes.bar([p - 0.2 for p in positions], reference, width=0.4, label="reference", color="#4c72b0")
+  axes.bar([p + 0.2 for p in positions], current, width=0.4, label="current", color="#dd8452")
+  axes.set_xticks(list(positions), labels, rotation=35, ha="right", fontsize=7)
+  axes.set_ylabel("share")
+  axes.set_title(feature["feature"], fontsize=10)
+  axes.legend(fontsize=8)
+  figure.tight_layout()
+  buffer = io.BytesIO()
+  figure.savefig(buffer, format="png")
+  plt.close(figure)
+  return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+_COLUMNS = ("psi", "tfdv_linf", "tfdv_js", "missing_reference", "missing_current",
+            "new_level_share", "out_of_range_excess")
+
+
+def to_html(report: dict) -> str:
+  esc = html.escape
+  parts = [
+      "<!doctype html><html><head><meta charset='utf-8'><title>Drift report</title>",
+      "<style>body{font-family:sans-serif;margin:2em}td,th{padding:3px 8px;border-bottom:1px solid #ddd}"
+      ".drift{color:#b00;font-weight:bold}.warn{color:#a60}</style></head><body>",
+      f"<h1>Drift report: {esc(report['verdict'].upper())}</h1>",
+      f"<p>Baseline: {esc(str((report['baseline'] or {}).get('description', 'none')))}<br>"
+      f"Current: {esc(str(report['current'].get('description', '')))}</p>",
+  ]
+  for title, key in (("Prediction drift (no labels needed)", "prediction_drift"),
+                     ("Performance drift (labelled new data)", "performance_drift")):
+    if report.get(key):
+      parts.append(f"<h2>{title}</h2><pre>{esc(json.dumps(report[key], indent=1, default=float))}</pre>")
+  shown = [f for f in report["features"] if f["status"] in ("drift", "warn")]
+  if shown:
+    parts.append("<h2>Drifting features</h2>")
+  for feature in shown:
+    parts.append(f"<h3 class='{feature['status']}'>{esc(feature['feature'])}: {feature['status']}</h3>"
+                 f"<p>{esc('; '.join(feature['reasons']))}</p>")
+    if feature["bins"]:
+      parts.append(f"<img alt='{esc(feature['feature'])} histogram' src='{_plot(feature)}'>")
+  parts.append("<h2>All features</h2><table><tr><th>feature</th><th>status</th>"
+               + "".join(f"<th>{c}</th>" for c in _COLUMNS) + "</tr>")
+  for feature in report["features"]:
+    cells = "".join(f"<td>{feature['measures'][c]:.3f}</td>" if c in feature["measures"]
+                    else "<td></td>" for c in _COLUMNS)
+    parts.append(f"<tr><td>{esc(feature['feature'])}</td>"
+                 f"<td class='{feature['status']}'>{feature['status']}</td>{cells}</tr>")
+  parts.append("</table><h2>Thresholds</h2><pre>"
+               + esc(json.dumps({"default": report["thresholds"],
+                                 "per_feature": report["feature_thresholds"],
+                                 "ignored": report["ignored_features"]}, indent=1))
+               + "</pre></body></html>")
+  return "\n".join(parts)
