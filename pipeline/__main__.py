@@ -46,7 +46,31 @@ def _parser():
                        help="CSV file with the training columns (label columns optional)")
   predict.add_argument("--output-dir", type=pathlib.Path, default=configs.OUTPUT_DIR,
                        help="where `run` wrote (default: output/)")
+  drift = commands.add_parser("drift", help="drift between two CSV files or span folders")
+  drift.add_argument("--baseline", type=pathlib.Path, required=True, help="reference CSV or folder")
+  drift.add_argument("--current", type=pathlib.Path, required=True, help="new CSV or folder")
+  drift.add_argument("--output", type=pathlib.Path, required=True,
+                     help="folder for report.json and report.html")
   return parser
+
+
+# Exit codes of `drift`: no drift (or only warnings), error, drift detected.
+DRIFT_EXIT = {"ok": 0, "error": 1, "drift": 3}
+
+
+def _drift(args) -> int:
+  import tensorflow_data_validation as tfdv
+  from components.drift_detector import adhoc
+  options = tfdv.StatsOptions(num_quantiles_histogram_buckets=configs.STATS_QUANTILE_BUCKETS,
+                              num_rank_histogram_buckets=configs.STATS_RANK_BUCKETS)
+  try:
+    result = adhoc.run(args.baseline, args.current, args.output, configs.drift_config(), options)
+  except adhoc.DriftInputError as error:
+    print(f"error: {error}", file=sys.stderr)
+    return DRIFT_EXIT["error"]
+  print(adhoc.verdict_table(result))
+  print(f"report: {args.output / 'report.html'}")
+  return DRIFT_EXIT["drift"] if result["drift_detected"] else DRIFT_EXIT["ok"]
 
 
 def _predict(args) -> int:
@@ -86,7 +110,7 @@ def _run(args) -> int:
 
 def main(argv=None) -> int:
   args = _parser().parse_args(argv)
-  return {"run": _run, "predict": _predict}[args.command](args)
+  return {"run": _run, "predict": _predict, "drift": _drift}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Drift measures over feature summaries. Pure functions: no Beam, no TFX.
 
-A numeric feature is summarised by its empirical CDF (from TFDV's quantiles
-histogram), mean, standard deviation, min and max; a categorical one by its
+A numeric feature is summarised by its empirical CDF (a step function
+through the points of TFDV's quantiles histogram: exact for values the
+histogram names, such as integer codes with a large share, and within one
+bucket, 1% with 100 buckets, elsewhere), mean, standard deviation, min and max; a categorical one by its
 level counts. Summaries of several spans merge exactly (CDF mixture, summed
 counts), so a baseline can be the whole training window of a model.
 """
@@ -25,8 +27,9 @@ class NumericSummary:
   n_values: int
 
   def fraction_at_most(self, x) -> np.ndarray:
-    """F(x), right-continuous, 0 below the smallest value, 1 above the largest."""
-    return np.interp(x, self.xs, self.cdf, left=0.0, right=1.0)
+    """F(x): share of values <= x (0 below the smallest point)."""
+    index = np.searchsorted(self.xs, x, side="right") - 1
+    return np.where(index >= 0, self.cdf[np.maximum(index, 0)], 0.0)
 
   def quantile(self, q) -> np.ndarray:
     """Smallest known point with F >= q: a value the data holds, so a mass at
@@ -152,9 +155,8 @@ def out_of_range(reference: NumericSummary, current: NumericSummary, k=2.0) -> d
 
 
 def _outside(summary: NumericSummary, low, high) -> float:
-  """Share of values < low or > high. The CDF is piecewise linear above its
-  first point, so F(low) is also the share strictly below low there."""
-  below = 0.0 if low <= summary.xs[0] else float(summary.fraction_at_most(low))
+  """Share of values < low or > high."""
+  below = float(summary.fraction_at_most(np.nextafter(low, -np.inf)))
   return below + 1.0 - float(summary.fraction_at_most(high))
 
 
