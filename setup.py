@@ -12,6 +12,8 @@ setup(
         # Beam 2.70+ dropped dill and tfx_bsl then fails to import.
         "apache-beam[gcp]==2.61.0",
         "keras-tuner==1.4.8",
+        # Drift report charts.
+        "matplotlib>=3.9,<3.10",
     ],
     extras_require={"test": ["pytest"]},
 )
