@@ -89,7 +89,7 @@ def _predict(args) -> int:
 
 def _run(args) -> int:
   from components.anomaly_gate.executor import DataAnomaliesError
-  from pipeline import local_runner, report
+  from pipeline import local_runner, metadata, report
   missing = [s for s in range(args.spans[0], args.spans[1] + 1)
              if not (args.data_root / f"span-{s}").is_dir()]
   if missing:
@@ -103,6 +103,9 @@ def _run(args) -> int:
   except DataAnomaliesError as error:
     print(f"\nerror: {error}", file=sys.stderr)
     return 2
+  except metadata.MetadataUnreachable as error:
+    print(f"error: {error}", file=sys.stderr)
+    return 1
   print()
   print(report.format_summary(result, local_runner.Paths(args.output_dir.resolve())))
   return 0

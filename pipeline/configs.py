@@ -16,6 +16,12 @@ DEFAULT_SPANS = (2013, 2014)
 SCHEMA_PATH = REPO_ROOT / "schema" / "schema.pbtxt"
 # Everything a run writes: pipeline root, metadata DB, serving folder.
 OUTPUT_DIR = REPO_ROOT / "output"
+# MLMD is SQLite in the output folder unless these environment variables
+# name a MySQL/MariaDB server (the password is never stored in a file).
+MLMD_MYSQL_ENV = {"host": "MLMD_MYSQL_HOST", "port": "MLMD_MYSQL_PORT",
+                  "database": "MLMD_MYSQL_DATABASE", "user": "MLMD_MYSQL_USER",
+                  "password": "MLMD_MYSQL_PASSWORD"}
+MLMD_MYSQL_DEFAULT_DATABASE = "model_factory"
 # Rows hashed 3:1 into train and eval; the eval split also feeds the Evaluator.
 SPLIT_BUCKETS = {"train": 3, "eval": 1}
 

@@ -32,6 +32,10 @@ class Paths:
   def serving_dir(self):
     return self.output_dir / "serving"
 
+  def metadata_config(self):
+    """SQLite in the output folder, or MySQL when the environment says so."""
+    return metadata.connection_config(str(self.metadata_path))
+
 
 class ComponentProgress(logging.Handler):
   """Prints one line per finished component, with its elapsed time.
@@ -94,8 +98,7 @@ def _tfx_logs_to(log_path, progress):
     absl.logging.set_verbosity(saved[0])
 
 
-def build_pipeline(*, data_root, ingest_span, train_spans, ingest_only, paths, workers,
-                   connection_config=None):
+def build_pipeline(*, data_root, ingest_span, train_spans, ingest_only, paths, workers):
   return create_pipeline(
       pipeline_name=configs.PIPELINE_NAME,
       pipeline_root=str(paths.pipeline_root),
@@ -120,8 +123,7 @@ def build_pipeline(*, data_root, ingest_span, train_spans, ingest_only, paths, w
       max_auc_drop=configs.MAX_AUC_DROP,
       slice_features=configs.SLICE_FEATURES,
       beam_pipeline_args=configs.beam_pipeline_args(workers),
-      metadata_connection_config=(
-          connection_config or metadata.sqlite_config(str(paths.metadata_path))))
+      metadata_connection_config=paths.metadata_config())
 
 
 def run(*, data_root, spans, output_dir, workers=configs.DEFAULT_BEAM_WORKERS,
@@ -136,6 +138,7 @@ def run(*, data_root, spans, output_dir, workers=configs.DEFAULT_BEAM_WORKERS,
   write = write or functools.partial(print, file=sys.stdout, flush=True)
   paths = Paths(pathlib.Path(output_dir).resolve())
   paths.output_dir.mkdir(parents=True, exist_ok=True)
+  metadata.open_store(paths.metadata_config())  # fail fast, and clearly, if unreachable
   first, last = spans
   log_path = paths.output_dir / "logs" / time.strftime("run-%Y%m%d-%H%M%S.log")
   log_path.parent.mkdir(exist_ok=True)
@@ -149,4 +152,4 @@ def run(*, data_root, spans, output_dir, workers=configs.DEFAULT_BEAM_WORKERS,
           data_root=data_root, ingest_span=span, train_spans=spans,
           ingest_only=ingest_only, paths=paths, workers=workers))
     # Inside the block: reading TFMA's results logs deprecation warnings too.
-    return report.read(metadata.open_store(metadata.sqlite_config(str(paths.metadata_path))))
+    return report.read(metadata.open_store(paths.metadata_config()))

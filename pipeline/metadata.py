@@ -1,4 +1,5 @@
-"""Read-only questions about a run, answered from MLMD."""
+"""Read-only questions about a run, answered from MLMD, and where MLMD is."""
+import os
 import dataclasses
 
 from ml_metadata import metadata_store
@@ -14,8 +15,37 @@ def sqlite_config(path: str):
   return metadata.sqlite_metadata_connection_config(path)
 
 
+class MetadataUnreachable(RuntimeError):
+  """The metadata database cannot be opened; the message says where and why."""
+
+
+def connection_config(sqlite_path: str, environ=os.environ):
+  """MySQL/MariaDB when MLMD_MYSQL_HOST is set (see configs.MLMD_MYSQL_ENV),
+  else SQLite at `sqlite_path`. The password is read from the environment
+  only, never from a file in the repository."""
+  from pipeline import configs  # pylint: disable=import-outside-toplevel
+  env = configs.MLMD_MYSQL_ENV
+  if not environ.get(env["host"]):
+    return sqlite_config(sqlite_path)
+  return metadata.mysql_metadata_connection_config(
+      host=environ[env["host"]], port=int(environ.get(env["port"], "3306")),
+      database=environ.get(env["database"], configs.MLMD_MYSQL_DEFAULT_DATABASE),
+      username=environ.get(env["user"], "root"), password=environ.get(env["password"], ""))
+
+
+def describe(connection_config) -> str:
+  if connection_config.HasField("mysql"):
+    mysql = connection_config.mysql
+    return f"MySQL {mysql.user}@{mysql.host}:{mysql.port}/{mysql.database}"
+  return f"SQLite {connection_config.sqlite.filename_uri}"
+
+
 def open_store(connection_config) -> metadata_store.MetadataStore:
-  return metadata_store.MetadataStore(connection_config)
+  try:
+    return metadata_store.MetadataStore(connection_config)
+  except Exception as error:  # MLMD raises absl status errors of several kinds
+    raise MetadataUnreachable(
+        f"cannot open the metadata store ({describe(connection_config)}): {error}") from error
 
 
 @dataclasses.dataclass

@@ -20,7 +20,7 @@ class Run:
   run_ids: list  # every pipeline run this invocation made, ingest runs first
 
   def store(self):
-    return metadata.open_store(metadata.sqlite_config(str(self.paths.metadata_path)))
+    return metadata.open_store(self.paths.metadata_config())
 
 
 def write_sample_spans(out_dir: pathlib.Path, spans=SAMPLE_SPANS, rows=SAMPLE_ROWS):
@@ -41,9 +41,7 @@ def run_pipeline(data_root, output_dir, spans=SAMPLE_SPANS) -> Run:
 
 
 def _run_ids(paths):
-  if not paths.metadata_path.exists():
-    return []
-  store = metadata.open_store(metadata.sqlite_config(str(paths.metadata_path)))
+  store = metadata.open_store(paths.metadata_config())
   return [c.name for c in sorted(store.get_contexts_by_type("pipeline_run"), key=lambda c: c.id)]
 
 
