@@ -8,7 +8,8 @@ setup(
     python_requires=">=3.10,<3.11",
     packages=find_packages(include=["pipeline", "pipeline.*", "components", "components.*"]),
     install_requires=[
-        "tfx==1.16.0",
+        # [kfp]: KubeflowV2DagRunner and the kfp SDK for compile/submit.
+        "tfx[kfp]==1.16.0",
         # Beam 2.70+ dropped dill and tfx_bsl then fails to import.
         "apache-beam[gcp]==2.61.0",
         "keras-tuner==1.4.8",

@@ -51,7 +51,68 @@ def _parser():
   drift.add_argument("--current", type=pathlib.Path, required=True, help="new CSV or folder")
   drift.add_argument("--output", type=pathlib.Path, required=True,
                      help="folder for report.json and report.html")
+  for name, text in (("compile", "compile the pipeline spec for Vertex AI or Kubeflow Pipelines v2"),
+                     ("submit", "submit the pipeline to Vertex AI or Kubeflow Pipelines v2")):
+    command = commands.add_parser(name, help=text)
+    command.add_argument("--target", choices=["vertex", "kubeflow"], required=True)
+    command.add_argument("--image", help="pipeline container image (default: configs.PIPELINE_IMAGE)")
+    command.add_argument("--pipeline-root", help="artifact root (default: configs.CLOUD_PIPELINE_ROOT)")
+    command.add_argument("--data-root", help="span folders (default: configs.CLOUD_DATA_ROOT)")
+    command.add_argument("--serving-dir", help="push destination (default: configs.CLOUD_SERVING_DIR)")
+    command.add_argument("--beam-profile", default="direct",
+                         help="direct, dataflow, flink or spark (configs.BEAM_PROFILES)")
+    command.add_argument("--project", help="GCP project (default: $GOOGLE_CLOUD_PROJECT)")
+    command.add_argument("--region", help="GCP region (default: configs.GCP_REGION)")
+    command.add_argument("--endpoint", help="KFP API endpoint (default: $KFP_ENDPOINT)")
+    command.add_argument("--span", type=int, default=configs.CLOUD_SPAN, help="span to ingest and train on")
+    if name == "compile":
+      command.add_argument("--output", type=pathlib.Path, required=True,
+                           help="spec file: .json for vertex, .yaml for kubeflow")
+    else:
+      command.add_argument("--spec", type=pathlib.Path, help="a compiled spec (default: compile now)")
+      command.add_argument("--dry-run", action="store_true",
+                           help="print what would be sent; needs no network or credentials")
   return parser
+
+
+def _compile_args(args, output):
+  from pipeline import kubeflow_runner
+  settings = kubeflow_runner.defaults(args)
+  return kubeflow_runner.compile_spec(
+      target=args.target, output=output, image=settings["image"],
+      pipeline_root=settings["pipeline_root"], data_root=settings["data_root"],
+      serving_dir=settings["serving_dir"], beam_profile=args.beam_profile,
+      project=settings["project"], region=settings["region"], span=args.span)
+
+
+def _compile(args) -> int:
+  try:
+    spec = _compile_args(args, args.output)
+  except ValueError as error:
+    print(f"error: {error}", file=sys.stderr)
+    return 1
+  print(f"compiled {args.target} pipeline spec: {spec}")
+  return 0
+
+
+def _submit(args) -> int:
+  from pipeline import kubeflow_runner
+  settings = kubeflow_runner.defaults(args)
+  try:
+    spec = args.spec or _compile_args(args, kubeflow_runner.temporary_spec(args.target))
+    if not spec.is_file():
+      raise ValueError(f"{spec}: no such spec file")
+    request = kubeflow_runner.submission(
+        target=args.target, spec=spec, project=settings["project"], region=settings["region"],
+        endpoint=settings["endpoint"], pipeline_root=settings["pipeline_root"])
+    if args.dry_run:
+      print(kubeflow_runner.dump(request))
+      return 0
+    print(f"submitted: {kubeflow_runner.submit(request)}")
+  except (ValueError, kubeflow_runner.SubmitError) as error:
+    print(f"error: {error}", file=sys.stderr)
+    return 1
+  return 0
 
 
 # Exit codes of `drift`: no drift (or only warnings), error, drift detected.
@@ -113,7 +174,8 @@ def _run(args) -> int:
 
 def main(argv=None) -> int:
   args = _parser().parse_args(argv)
-  return {"run": _run, "predict": _predict, "drift": _drift}[args.command](args)
+  return {"run": _run, "predict": _predict, "drift": _drift, "compile": _compile,
+          "submit": _submit}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -99,3 +99,48 @@ def drift_config() -> dict:
       # The served model's AUC is re-assessed only where these columns exist.
       "label_sources": list(features.ANSWER_KEYS),
   }
+
+# --- Deployment: `python -m pipeline compile|submit` (flags override these) ---
+# Container image holding this repository (see Dockerfile); every component
+# runs in it and imports its code by module path.
+PIPELINE_IMAGE = "us-docker.pkg.dev/YOUR_PROJECT/model-factory/pipeline:latest"
+# Where the Dockerfile copies the repository inside the image.
+CONTAINER_REPO_ROOT = "/app"
+# Artifact store and input data of cloud runs (GCS for Vertex; for Kubeflow
+# any store the cluster mounts, e.g. minio's s3:// or gs://).
+CLOUD_PIPELINE_ROOT = "gs://YOUR_BUCKET/model-factory/pipeline_root"
+CLOUD_DATA_ROOT = "gs://YOUR_BUCKET/model-factory/data/spans"
+CLOUD_SERVING_DIR = "gs://YOUR_BUCKET/model-factory/serving"
+# Vertex AI project and region; the project may also come from GOOGLE_CLOUD_PROJECT.
+GCP_PROJECT = ""
+GCP_REGION = "us-central1"
+# Kubeflow Pipelines API endpoint; may also come from KFP_ENDPOINT.
+KFP_ENDPOINT = ""
+# Span a cloud run ingests and trains on (KFP v2 cannot resolve a window).
+CLOUD_SPAN = 2014
+
+# Beam profiles for cloud runs, each with the arguments its runner needs.
+# {project}, {region}, {pipeline_root} and {image} are filled in at compile time.
+BEAM_PROFILES = {
+    # In-container DirectRunner: fine for small spans, no extra service.
+    "direct": ["--runner=DirectRunner", "--direct_running_mode=multi_processing",
+               "--direct_num_workers=0"],
+    # Google Cloud Dataflow: a staging/temp bucket and the same image for workers.
+    "dataflow": ["--runner=DataflowRunner", "--project={project}", "--region={region}",
+                 "--temp_location={pipeline_root}/beam/tmp",
+                 "--staging_location={pipeline_root}/beam/staging",
+                 "--sdk_container_image={image}", "--experiments=use_runner_v2"],
+    # Apache Flink: a Flink cluster and a Beam job server next to it.
+    "flink": ["--runner=PortableRunner", "--job_endpoint=flink-jobserver:8099",
+              "--environment_type=EXTERNAL", "--environment_config=localhost:50000"],
+    # Apache Spark: a Spark cluster and a Beam Spark job server.
+    "spark": ["--runner=PortableRunner", "--job_endpoint=spark-jobserver:8099",
+              "--environment_type=EXTERNAL", "--environment_config=localhost:50000"],
+}
+
+
+def beam_profile_args(profile: str, **values) -> list:
+  """The Beam arguments of a named profile, placeholders filled from values."""
+  if profile not in BEAM_PROFILES:
+    raise ValueError(f"unknown Beam profile {profile!r}; choose one of {sorted(BEAM_PROFILES)}")
+  return [arg.format(**values) for arg in BEAM_PROFILES[profile]]

@@ -79,6 +79,7 @@ def create_pipeline(
     slice_features: tuple,
     beam_pipeline_args: list,
     metadata_connection_config,
+    mlmd_resolvers: bool = True,
     enable_cache: bool = True,
 ) -> tfx.dsl.Pipeline:
   """Builds the pipeline.
@@ -86,7 +87,15 @@ def create_pipeline(
   Each run ingests and validates one span (`ingest_span`). Unless
   `ingest_only`, it then trains on the validated spans `train_spans`
   (first, last), resolved from MLMD, and evaluates and pushes the model.
+
+  `mlmd_resolvers=False` builds the variant that Kubeflow Pipelines v2 and
+  Vertex can run: KFP v2 supports only TFX's latest-artifact and
+  latest-blessed-model resolvers, so that variant trains on the ingested
+  span alone, and its DriftDetector has no served-model baseline.
   """
+  if not mlmd_resolvers and tuple(train_spans) != (ingest_span, ingest_span):
+    raise ValueError("without MLMD resolvers the pipeline trains on the ingested span only; "
+                     f"got train_spans={train_spans} and ingest_span={ingest_span}")
   example_gen = tfx.components.CsvExampleGen(
       input_base=data_root,
       input_config=example_gen_pb2.Input(splits=[
@@ -107,39 +116,46 @@ def create_pipeline(
   gate = AnomalyGate(
       anomalies=example_validator.outputs["anomalies"],
       data_description=f"{data_root}/{span_pattern.replace('{SPAN}', str(ingest_span))}")
-  served = tfx.dsl.Resolver(
-      strategy_class=resolvers.ServedModelBaselineStrategy,
-      config={"current_span": ingest_span, "fallback_span": drift_fallback_span},
-      model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-      model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
-      evaluation=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelEvaluation),
-      statistics=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ExampleStatistics),
-      examples=_ingested_examples(example_gen),
-  ).with_id("served_model_baseline_resolver")
-  served.add_upstream_node(gate)
+  components = [example_gen, statistics_gen, schema_gen, example_validator, gate]
+  baseline_inputs = {}
+  if mlmd_resolvers:
+    served = tfx.dsl.Resolver(
+        strategy_class=resolvers.ServedModelBaselineStrategy,
+        config={"current_span": ingest_span, "fallback_span": drift_fallback_span},
+        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+        evaluation=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelEvaluation),
+        statistics=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ExampleStatistics),
+        examples=_ingested_examples(example_gen),
+    ).with_id("served_model_baseline_resolver")
+    served.add_upstream_node(gate)
+    components.append(served)
+    baseline_inputs = dict(
+        baseline_statistics=served.outputs["statistics"],
+        baseline_examples=served.outputs["examples"],
+        model=served.outputs["model"], evaluation=served.outputs["evaluation"])
   drift_detector = DriftDetector(
       current_statistics=statistics_gen.outputs["statistics"],
       current_examples=example_gen.outputs["examples"],
-      schema=schema_gen.outputs["schema"],
-      baseline_statistics=served.outputs["statistics"],
-      baseline_examples=served.outputs["examples"],
-      model=served.outputs["model"],
-      evaluation=served.outputs["evaluation"],
-      config=drift_config)
-  components = [example_gen, statistics_gen, schema_gen, example_validator, gate,
-                served, drift_detector]
+      schema=schema_gen.outputs["schema"], config=drift_config, **baseline_inputs)
+  drift_detector.add_upstream_node(gate)
+  components.append(drift_detector)
   if ingest_only:
     return _pipeline(pipeline_name, pipeline_root, components, enable_cache,
                      metadata_connection_config, beam_pipeline_args)
 
-  window = tfx.dsl.Resolver(
-      strategy_class=resolvers.SpanWindowStrategy,
-      config={"start_span": train_spans[0], "end_span": train_spans[1]},
-      examples=_ingested_examples(example_gen),
-  ).with_id("training_window_resolver")
-  # Training starts after this run's span passed the gate and drift check.
-  window.add_upstream_node(drift_detector)
-  examples = window.outputs["examples"]
+  if mlmd_resolvers:
+    window = tfx.dsl.Resolver(
+        strategy_class=resolvers.SpanWindowStrategy,
+        config={"start_span": train_spans[0], "end_span": train_spans[1]},
+        examples=_ingested_examples(example_gen),
+    ).with_id("training_window_resolver")
+    # Training starts after this run's span passed the gate and drift check.
+    window.add_upstream_node(drift_detector)
+    components.append(window)
+    examples = window.outputs["examples"]
+  else:
+    examples = example_gen.outputs["examples"]
   code = {"seed": seed, "model_code": model_code_fingerprint()}
 
   transform = tfx.components.Transform(
@@ -167,7 +183,8 @@ def create_pipeline(
       eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
       custom_config=code)
   baseline = tfx.dsl.Resolver(
-      strategy_class=resolvers.BaselineModelStrategy,
+      strategy_class=(resolvers.BaselineModelStrategy if mlmd_resolvers
+                      else tfx.dsl.experimental.LatestBlessedModelStrategy),
       model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
       model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
   ).with_id("latest_blessed_model_resolver")
@@ -183,7 +200,8 @@ def create_pipeline(
       model_blessing=evaluator.outputs["blessing"],
       push_destination=tfx.proto.PushDestination(
           filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_dir)))
-  components += [window, transform, tuner, trainer, baseline, evaluator, pusher]
+  transform.add_upstream_node(drift_detector)
+  components += [transform, tuner, trainer, baseline, evaluator, pusher]
   return _pipeline(pipeline_name, pipeline_root, components, enable_cache,
                    metadata_connection_config, beam_pipeline_args)
 

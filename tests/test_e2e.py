@@ -8,7 +8,8 @@ from tests import rows
 
 STANDARD_COMPONENTS = ("CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator",
                        "Transform", "Tuner", "Trainer", "Evaluator", "Pusher")
-RESOLVERS = ("training_window_resolver", "latest_blessed_model_resolver")
+RESOLVERS = ("training_window_resolver", "latest_blessed_model_resolver",
+             "served_model_baseline_resolver")
 
 
 def _executions(run):

@@ -23,7 +23,8 @@ CONFIG_KEY = "config"
 class DriftReport(artifact.Artifact):
   """report.json + report.html; custom properties drift_detected (0/1),
   drifted_features (comma-separated), max_psi and verdict."""
-  TYPE_NAME = "DriftReport"
+  # "<namespace>.<Title>": the form Kubeflow Pipelines v2 requires of custom types.
+  TYPE_NAME = "model_factory.DriftReport"
 
 
 class DriftDetectorSpec(component_spec.ComponentSpec):

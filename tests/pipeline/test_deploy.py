@@ -1,0 +1,147 @@
+"""Compiled Vertex/KFP v2 specs, the Dockerfile that runs them, and the submit
+path up to the network call."""
+import importlib
+import json
+import pathlib
+import re
+
+import kfp.components
+import pytest
+import yaml
+
+from pipeline import __main__ as cli
+from pipeline import configs
+from pipeline.model import features
+
+REPO = configs.REPO_ROOT
+IMAGE = "europe-docker.pkg.dev/acme/model-factory/pipeline:test"
+ROOT = "gs://acme-bucket/root"
+NODES = {"CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator", "AnomalyGate",
+         "DriftDetector", "Transform", "Tuner", "Trainer", "Evaluator", "Pusher",
+         "latest_blessed_model_resolver-model-resolver",
+         "latest_blessed_model_resolver-model-blessing-resolver"}
+DEPENDS = {"StatisticsGen": {"CsvExampleGen"}, "ExampleValidator": {"StatisticsGen", "ImportSchemaGen"},
+           "AnomalyGate": {"ExampleValidator"}, "DriftDetector": {"AnomalyGate", "StatisticsGen"},
+           "Transform": {"DriftDetector", "CsvExampleGen"}, "Tuner": {"Transform"},
+           "Trainer": {"Tuner", "Transform"}, "Evaluator": {"Trainer"}, "Pusher": {"Evaluator", "Trainer"}}
+BEAM_COMPONENTS = ("CsvExampleGen", "StatisticsGen", "Transform", "Evaluator")
+
+
+def _compile(tmp_path_factory, target, suffix, *extra):
+  output = tmp_path_factory.mktemp(target) / f"pipeline{suffix}"
+  code = cli.main(["compile", "--target", target, "--output", str(output), "--image", IMAGE,
+                   "--pipeline-root", ROOT, "--project", "acme", *extra])
+  assert code == 0
+  return output
+
+
+@pytest.fixture(scope="module")
+def vertex_spec(tmp_path_factory):
+  path = _compile(tmp_path_factory, "vertex", ".json", "--beam-profile", "dataflow")
+  return path, json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def kubeflow_spec(tmp_path_factory):
+  path = _compile(tmp_path_factory, "kubeflow", ".yaml")
+  return path, yaml.safe_load(path.read_text())
+
+
+def _specs(vertex_spec, kubeflow_spec):
+  return [vertex_spec[1]["pipelineSpec"], kubeflow_spec[1]]
+
+
+def test_every_component_is_present_with_its_dependencies(vertex_spec, kubeflow_spec):
+  for spec in _specs(vertex_spec, kubeflow_spec):
+    tasks = spec["root"]["dag"]["tasks"]
+    assert set(tasks) == NODES
+    for node, upstream in DEPENDS.items():
+      assert upstream <= set(tasks[node].get("dependentTasks", [])), node
+
+
+def test_every_executor_and_user_function_imports_here(vertex_spec, kubeflow_spec):
+  for spec in _specs(vertex_spec, kubeflow_spec):
+    for name, executor in spec["deploymentSpec"]["executors"].items():
+      if "container" not in executor:
+        continue  # resolvers run in the orchestrator
+      args = executor["container"]["args"]
+      module, _, attr = args[args.index("--executor_class_path") + 1].rpartition(".")
+      assert hasattr(importlib.import_module(module), attr), name
+      for command in (executor["container"]["command"],
+                      executor["container"].get("lifecycle", {}).get("preCacheCheck", {}).get("command")):
+        if command:
+          importlib.import_module(command[command.index("-m") + 1])
+    tasks = spec["root"]["dag"]["tasks"]
+    for node, key in (("Transform", "preprocessing_fn"), ("Tuner", "tuner_fn"), ("Trainer", "run_fn")):
+      path = tasks[node]["inputs"]["parameters"][key]["runtimeValue"]["constantValue"]["stringValue"]
+      module, _, attr = path.rpartition(".")
+      assert not module.startswith("__main__") and callable(getattr(importlib.import_module(module), attr))
+
+
+def test_image_pipeline_root_and_beam_arguments(vertex_spec, kubeflow_spec):
+  assert vertex_spec[1]["runtimeConfig"]["gcsOutputDirectory"] == ROOT
+  for spec, profile in zip(_specs(vertex_spec, kubeflow_spec), ("dataflow", "direct")):
+    executors = spec["deploymentSpec"]["executors"]
+    images = {e["container"]["image"] for e in executors.values() if "container" in e}
+    assert images == {IMAGE}
+    expected = configs.beam_profile_args(profile, project="acme", region=configs.GCP_REGION,
+                                         pipeline_root=ROOT, image=IMAGE)
+    for node in BEAM_COMPONENTS:
+      args = executors[f"{node}_executor"]["container"]["args"]
+      assert all(arg in args for arg in expected), (node, args)
+  dataflow_args = vertex_spec[1]["pipelineSpec"]["deploymentSpec"]["executors"]["Transform_executor"]
+  assert "--runner=DataflowRunner" in dataflow_args["container"]["args"]
+  assert f"--temp_location={ROOT}/beam/tmp" in dataflow_args["container"]["args"]
+
+
+def test_yaml_is_a_valid_kfp_v2_package(kubeflow_spec):
+  component = kfp.components.load_component_from_file(str(kubeflow_spec[0]))
+  assert component.pipeline_spec.root.dag.tasks["Pusher"].component_ref.name == "Pusher"
+
+
+def test_dockerfile_copies_existing_paths_and_matches_the_spec(vertex_spec):
+  dockerfile = (REPO / "Dockerfile").read_text()
+  for line in re.findall(r"^COPY (.+)$", dockerfile, flags=re.M):
+    for source in line.split()[:-1]:
+      assert (REPO / source).exists(), source
+  entrypoint = json.loads(re.search(r"^ENTRYPOINT (.+)$", dockerfile, flags=re.M).group(1))
+  executors = vertex_spec[1]["pipelineSpec"]["deploymentSpec"]["executors"]
+  commands = {tuple(e["container"]["command"]) for e in executors.values() if "container" in e}
+  assert commands == {tuple(entrypoint)}
+  # The schema path baked into the spec is where the Dockerfile copies it.
+  schema_dir = re.search(r"^WORKDIR (.+)$", dockerfile, flags=re.M).group(1)
+  assert schema_dir == configs.CONTAINER_REPO_ROOT and "COPY schema schema" in dockerfile
+
+
+def test_vertex_dry_run_prints_the_request(vertex_spec, capsys):
+  path, _ = vertex_spec
+  assert cli.main(["submit", "--target", "vertex", "--spec", str(path), "--project", "acme",
+                   "--pipeline-root", ROOT, "--dry-run"]) == 0
+  request = json.loads(capsys.readouterr().out)
+  assert request["sdk"] == "google.cloud.aiplatform.PipelineJob"
+  assert request["project"] == "acme" and request["pipeline_root"] == ROOT
+  assert request["package"] == str(path)
+
+
+def test_kubeflow_dry_run_compiles_when_no_spec_is_given(monkeypatch, capsys):
+  monkeypatch.setenv("KFP_ENDPOINT", "http://kfp.example:8888")
+  assert cli.main(["submit", "--target", "kubeflow", "--dry-run", "--image", IMAGE]) == 0
+  out = capsys.readouterr().out
+  request = json.loads(out[out.index("{\n"):])
+  assert request["host"] == "http://kfp.example:8888"
+  assert pathlib.Path(request["package"]).suffix == ".yaml"
+
+
+def test_submit_without_project_endpoint_or_server_fails_clearly(vertex_spec, kubeflow_spec,
+                                                                 monkeypatch, capsys):
+  monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
+  monkeypatch.delenv("KFP_ENDPOINT", raising=False)
+  assert cli.main(["submit", "--target", "vertex", "--spec", str(vertex_spec[0])]) == 1
+  assert "no Google Cloud project" in capsys.readouterr().err
+  assert cli.main(["submit", "--target", "kubeflow", "--spec", str(kubeflow_spec[0])]) == 1
+  assert "no Kubeflow Pipelines endpoint" in capsys.readouterr().err
+  assert cli.main(["submit", "--target", "kubeflow", "--spec", str(kubeflow_spec[0]),
+                   "--endpoint", "http://127.0.0.1:9"]) == 1
+  assert "refused or is unreachable" in capsys.readouterr().err
+
+
