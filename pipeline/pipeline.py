@@ -9,6 +9,7 @@ from tfx.proto import example_gen_pb2, range_config_pb2
 import tensorflow_data_validation as tfdv
 
 from components.anomaly_gate.component import AnomalyGate
+from components.compatibility_guard.component import CompatibilityGuard
 from components.drift_detector.component import DriftDetector
 from pipeline import resolvers
 from pipeline.model import features
@@ -195,13 +196,31 @@ def create_pipeline(
       baseline_model=baseline.outputs["model"],
       eval_config=_eval_config(min_auc, max_auc_drop, slice_features),
       example_splits=["eval"])
-  pusher = tfx.components.Pusher(
-      model=trainer.outputs["model"],
-      model_blessing=evaluator.outputs["blessing"],
-      push_destination=tfx.proto.PushDestination(
-          filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_dir)))
+  if mlmd_resolvers:
+    lineage = tfx.dsl.Resolver(
+        strategy_class=resolvers.CandidateLineageStrategy,
+        model=trainer.outputs["model"],
+        schema=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Schema),
+        transform_graph=tfx.dsl.Channel(type=tfx.types.standard_artifacts.TransformGraph),
+    ).with_id("candidate_lineage_resolver")
+    trained_with = {"trained_schema": lineage.outputs["schema"],
+                    "transform_graph": lineage.outputs["transform_graph"]}
+  else:  # KFP v2: no custom resolvers, so the wiring stands in for lineage.
+    trained_with = {"trained_schema": schema_gen.outputs["schema"],
+                    "transform_graph": transform.outputs["transform_graph"]}
+  guard = CompatibilityGuard(
+      model=trainer.outputs["model"], model_blessing=evaluator.outputs["blessing"],
+      current_schema=schema_gen.outputs["schema"], **trained_with)
+  with tfx.dsl.Cond(guard.outputs["verdict"].future()[0].custom_property("compatible") == 1):
+    pusher = tfx.components.Pusher(
+        model=trainer.outputs["model"],
+        model_blessing=evaluator.outputs["blessing"],
+        push_destination=tfx.proto.PushDestination(
+            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_dir)))
   transform.add_upstream_node(drift_detector)
-  components += [transform, tuner, trainer, baseline, evaluator, pusher]
+  components += [transform, tuner, trainer, baseline, evaluator]
+  components += [lineage] if mlmd_resolvers else []
+  components += [guard, pusher]
   return _pipeline(pipeline_name, pipeline_root, components, enable_cache,
                    metadata_connection_config, beam_pipeline_args)
 

@@ -124,3 +124,27 @@ class ServedModelBaselineStrategy(tfx.dsl.experimental.ResolverStrategy):
         stats_ids = statistics_of(store, [newest.id])
         result["statistics"] = [a for a in input_dict["statistics"] if a.id in stats_ids]
     return result
+
+
+class CandidateLineageStrategy(tfx.dsl.experimental.ResolverStrategy):
+  """The schema and Transform graph the candidate model was trained with, by
+  MLMD lineage (not by assuming the pipeline wiring): Model <- Trainer ->
+  schema and transform_graph. The graph is kept only if the Transform that
+  produced it read that same schema; otherwise it is left out and the
+  CompatibilityGuard refuses the push."""
+
+  def resolve_artifacts(self, store, input_dict):
+    result = {"model": list(input_dict["model"]), "schema": [], "transform_graph": []}
+    if len(input_dict["model"]) != 1:
+      return result
+    trainer = metadata.producer_execution_id(store, input_dict["model"][0].id)
+    trainer_inputs = metadata.input_artifacts(store, trainer) if trainer is not None else {}
+    schema_ids = {a.id for a in trainer_inputs.get("schema", [])}
+    graph_ids = {a.id for a in trainer_inputs.get("transform_graph", [])}
+    result["schema"] = [a for a in input_dict["schema"] if a.id in schema_ids]
+    for graph in (a for a in input_dict["transform_graph"] if a.id in graph_ids):
+      transform = metadata.producer_execution_id(store, graph.id)
+      transform_schemas = {a.id for a in metadata.input_artifacts(store, transform).get("schema", [])}
+      if schema_ids and transform_schemas == schema_ids:
+        result["transform_graph"].append(graph)
+    return result

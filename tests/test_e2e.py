@@ -8,7 +8,8 @@ from tests import rows
 
 STANDARD_COMPONENTS = ("CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator",
                        "Transform", "Tuner", "Trainer", "Evaluator", "Pusher")
-RESOLVERS = ("training_window_resolver", "latest_blessed_model_resolver",
+CUSTOM_COMPONENTS = ("AnomalyGate", "DriftDetector", "CompatibilityGuard")
+RESOLVERS = ("training_window_resolver", "latest_blessed_model_resolver", "candidate_lineage_resolver",
              "served_model_baseline_resolver")
 
 
@@ -22,7 +23,7 @@ def test_every_component_executed_successfully(first_run):
   states = {}
   for execution in _executions(first_run):
     states.setdefault(execution.node_id, set()).add(execution.state)
-  for node in STANDARD_COMPONENTS + ("AnomalyGate",):
+  for node in STANDARD_COMPONENTS + CUSTOM_COMPONENTS:
     # ImportSchemaGen runs once (ingest of the first span), then is reused.
     assert "COMPLETE" in states.get(node, set()), (node, states.get(node))
   assert not any("FAILED" in s for s in states.values()), states
@@ -90,3 +91,19 @@ def test_predict_command_scores_a_csv_file(first_run, tmp_path, capsys):
   assert first_run.report.pushed_version in printed
   scores = [float(l.rsplit("=", 1)[1]) for l in printed.splitlines() if "P(big tipper)" in l]
   assert len(scores) == 5 and all(0 <= s <= 1 for s in scores)
+
+
+def test_compatibility_guard_sits_before_the_pusher_and_records_its_verdict(first_run):
+  store = first_run.store()
+  executions = metadata.run_executions(store, configs.PIPELINE_NAME, first_run.run_ids[-1])
+  order = [e.node_id for e in executions]
+  assert order.index("Evaluator") < order.index("CompatibilityGuard") < order.index("Pusher")
+  guard = executions[order.index("CompatibilityGuard")]
+  (verdict,) = metadata.output_artifacts(store, guard.execution.id)["verdict"]
+  assert metadata.custom(verdict, "compatible") == 1
+  inputs = metadata.input_artifacts(store, guard.execution.id)
+  # The schema and Transform graph reached the guard by lineage of this model.
+  trainer = executions[order.index("Trainer")]
+  trainer_inputs = metadata.input_artifacts(store, trainer.execution.id)
+  assert inputs["transform_graph"][0].id == trainer_inputs["transform_graph"][0].id
+  assert inputs["trained_schema"][0].id == trainer_inputs["schema"][0].id

@@ -17,13 +17,14 @@ REPO = configs.REPO_ROOT
 IMAGE = "europe-docker.pkg.dev/acme/model-factory/pipeline:test"
 ROOT = "gs://acme-bucket/root"
 NODES = {"CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator", "AnomalyGate",
-         "DriftDetector", "Transform", "Tuner", "Trainer", "Evaluator", "Pusher",
+         "DriftDetector", "Transform", "Tuner", "Trainer", "Evaluator", "CompatibilityGuard", "Pusher",
          "latest_blessed_model_resolver-model-resolver",
          "latest_blessed_model_resolver-model-blessing-resolver"}
 DEPENDS = {"StatisticsGen": {"CsvExampleGen"}, "ExampleValidator": {"StatisticsGen", "ImportSchemaGen"},
            "AnomalyGate": {"ExampleValidator"}, "DriftDetector": {"AnomalyGate", "StatisticsGen"},
            "Transform": {"DriftDetector", "CsvExampleGen"}, "Tuner": {"Transform"},
-           "Trainer": {"Tuner", "Transform"}, "Evaluator": {"Trainer"}, "Pusher": {"Evaluator", "Trainer"}}
+           "Trainer": {"Tuner", "Transform"}, "Evaluator": {"Trainer"}, "CompatibilityGuard": {"Evaluator", "Trainer"},
+           "Pusher": {"CompatibilityGuard", "Evaluator", "Trainer"}}
 BEAM_COMPONENTS = ("CsvExampleGen", "StatisticsGen", "Transform", "Evaluator")
 
 
@@ -92,6 +93,12 @@ def test_image_pipeline_root_and_beam_arguments(vertex_spec, kubeflow_spec):
   dataflow_args = vertex_spec[1]["pipelineSpec"]["deploymentSpec"]["executors"]["Transform_executor"]
   assert "--runner=DataflowRunner" in dataflow_args["container"]["args"]
   assert f"--temp_location={ROOT}/beam/tmp" in dataflow_args["container"]["args"]
+
+
+def test_pusher_runs_only_for_a_compatible_model(vertex_spec, kubeflow_spec):
+  for spec in _specs(vertex_spec, kubeflow_spec):
+    condition = spec["root"]["dag"]["tasks"]["Pusher"]["triggerPolicy"]["condition"]
+    assert "CompatibilityGuard.verdict" in condition and "['compatible'] == 1" in condition
 
 
 def test_yaml_is_a_valid_kfp_v2_package(kubeflow_spec):

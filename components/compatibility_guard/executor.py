@@ -1,0 +1,53 @@
+"""CompatibilityGuard executor: loads the artifacts, runs the pure checks,
+records the verdict on its output artifact (and in the log)."""
+import json
+
+import tensorflow_transform as tft
+from absl import logging
+from tfx.dsl.components.base import base_executor
+from tfx.utils import io_utils
+
+from components.compatibility_guard import checks
+
+
+def _schema(artifact):
+  return io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(artifact.uri))
+
+
+def verdict_problems(*, model, blessing, trained_schema, transform_graph, current_schema,
+                     excluded) -> list:
+  """Every reason to refuse the push; empty when the model is compatible."""
+  problems = checks.check_blessing(blessing.get_int_custom_property("current_model_id"),
+                                   blessing.get_int_custom_property("blessed"), model.id)
+  if trained_schema is None:
+    problems.append("MLMD lineage shows no training schema for the model")
+  if transform_graph is None:
+    problems.append("MLMD lineage shows no Transform graph produced from the model's "
+                    "training schema")
+  if trained_schema is not None and transform_graph is not None:
+    # The serving signature parses exactly the Transform graph's raw features.
+    required = sorted(tft.TFTransformOutput(transform_graph.uri).raw_feature_spec())
+    problems += checks.check_features(_schema(trained_schema), _schema(current_schema), required)
+    problems += checks.check_excluded(required, excluded)
+  return problems
+
+
+class Executor(base_executor.BaseExecutor):
+
+  def Do(self, input_dict, output_dict, exec_properties):
+    from components.compatibility_guard import component as c  # keys; avoids a cycle
+    model = input_dict[c.MODEL_KEY][0]
+    problems = verdict_problems(
+        model=model, blessing=input_dict[c.BLESSING_KEY][0],
+        trained_schema=(input_dict.get(c.TRAINED_SCHEMA_KEY) or [None])[0],
+        transform_graph=(input_dict.get(c.TRANSFORM_GRAPH_KEY) or [None])[0],
+        current_schema=input_dict[c.CURRENT_SCHEMA_KEY][0],
+        excluded=json.loads(exec_properties[c.EXCLUDED_FEATURES_KEY]))
+    verdict = output_dict[c.VERDICT_KEY][0]
+    verdict.set_int_custom_property("compatible", int(not problems))
+    verdict.set_int_custom_property("model_id", model.id)
+    verdict.set_string_custom_property("reason", "; ".join(problems) or "compatible")
+    if problems:
+      logging.error("CompatibilityGuard refuses to push model %d: %s", model.id, "; ".join(problems))
+    else:
+      logging.info("CompatibilityGuard: model %d is compatible", model.id)

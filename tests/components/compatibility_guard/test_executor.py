@@ -1,0 +1,107 @@
+"""The CompatibilityGuard executor over the real model, blessing, schema and
+Transform graph of the shared end-to-end run (real SQLite MLMD): each broken
+case is refused with its reason recorded on the verdict artifact."""
+import copy
+import json
+
+import pytest
+import tensorflow_data_validation as tfdv
+from tensorflow_metadata.proto.v0 import schema_pb2
+from tfx.types import standard_artifacts
+
+from components.compatibility_guard import component as c
+from components.compatibility_guard import executor
+from pipeline import configs, metadata
+
+
+def _tfx(cls, proto):
+  artifact = cls()
+  artifact.set_mlmd_artifact(proto)
+  return artifact
+
+
+@pytest.fixture(scope="module")
+def lineage(first_run):
+  """The guard's inputs as MLMD recorded them in the first run."""
+  store = first_run.store()
+  guard = next(e for e in metadata.run_executions(store, configs.PIPELINE_NAME, first_run.run_ids[-1])
+               if e.node_id == "CompatibilityGuard")
+  inputs = metadata.input_artifacts(store, guard.execution.id)
+  return {
+      c.MODEL_KEY: _tfx(standard_artifacts.Model, inputs["model"][0]),
+      c.BLESSING_KEY: _tfx(standard_artifacts.ModelBlessing, inputs["model_blessing"][0]),
+      c.TRAINED_SCHEMA_KEY: _tfx(standard_artifacts.Schema, inputs["trained_schema"][0]),
+      c.TRANSFORM_GRAPH_KEY: _tfx(standard_artifacts.TransformGraph, inputs["transform_graph"][0]),
+      c.CURRENT_SCHEMA_KEY: _tfx(standard_artifacts.Schema, inputs["current_schema"][0]),
+  }
+
+
+def _schema_artifact(tmp_path, schema):
+  (tmp_path / "schema").mkdir()
+  tfdv.write_schema_text(schema, str(tmp_path / "schema" / "schema.pbtxt"))
+  artifact = standard_artifacts.Schema()
+  artifact.uri = str(tmp_path / "schema")
+  return artifact
+
+
+def _guard(tmp_path, inputs, excluded=()):
+  verdict = c.CompatibilityVerdict()
+  verdict.uri = str(tmp_path / "verdict")
+  inputs = {key: [value] for key, value in inputs.items() if value is not None}
+  executor.Executor().Do(inputs, {c.VERDICT_KEY: [verdict]},
+                         {c.EXCLUDED_FEATURES_KEY: json.dumps(list(excluded))})
+  return verdict.get_int_custom_property("compatible"), verdict.get_string_custom_property("reason")
+
+
+def _current_schema(edit):
+  schema = tfdv.load_schema_text(str(configs.SCHEMA_PATH))
+  edit(schema)
+  return schema
+
+
+def _rename(schema):
+  tfdv.get_feature(schema, "fare").name = "fare_amount"
+
+
+def _drop(schema):
+  kept = [f for f in schema.feature if f.name != "trip_miles"]
+  del schema.feature[:]
+  schema.feature.extend(kept)
+
+
+def _retype(schema):
+  feature = tfdv.get_feature(schema, "trip_seconds")
+  feature.type = schema_pb2.BYTES
+
+
+def test_the_pipelines_own_model_is_compatible(tmp_path, lineage):
+  assert _guard(tmp_path, lineage) == (1, "compatible")
+
+
+@pytest.mark.parametrize("edit,reason", [
+    (_rename, "feature 'fare' the model reads is missing from the current data schema"),
+    (_drop, "feature 'trip_miles' the model reads is missing from the current data schema"),
+    (_retype, "feature 'trip_seconds' changed type: model trained on INT, current data has BYTES"),
+])
+def test_schema_changes_are_refused(tmp_path, lineage, edit, reason):
+  inputs = dict(lineage, **{c.CURRENT_SCHEMA_KEY: _schema_artifact(tmp_path, _current_schema(edit))})
+  compatible, why = _guard(tmp_path, inputs)
+  assert compatible == 0 and reason in why
+
+
+def test_a_blessing_of_another_model_is_refused(tmp_path, lineage):
+  other = copy.deepcopy(lineage[c.BLESSING_KEY])
+  other.set_int_custom_property("current_model_id", lineage[c.MODEL_KEY].id + 1000)
+  compatible, why = _guard(tmp_path, dict(lineage, **{c.BLESSING_KEY: other}))
+  assert compatible == 0
+  assert f"not for the candidate model {lineage[c.MODEL_KEY].id}" in why
+
+
+def test_missing_lineage_is_refused(tmp_path, lineage):
+  compatible, why = _guard(tmp_path, dict(lineage, **{c.TRANSFORM_GRAPH_KEY: None}))
+  assert compatible == 0 and "no Transform graph produced from the model's training schema" in why
+
+
+def test_a_fallback_that_reads_an_excluded_feature_is_refused(tmp_path, lineage):
+  compatible, why = _guard(tmp_path, lineage, excluded=["company"])
+  assert compatible == 0 and "reads feature 'company', which it was meant to exclude" in why
