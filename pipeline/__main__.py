@@ -51,6 +51,11 @@ def _parser():
   drift.add_argument("--current", type=pathlib.Path, required=True, help="new CSV or folder")
   drift.add_argument("--output", type=pathlib.Path, required=True,
                      help="folder for report.json and report.html")
+  lineage = commands.add_parser("lineage", help="who built a pushed model, when and from what")
+  lineage.add_argument("--output-dir", type=pathlib.Path, default=configs.OUTPUT_DIR,
+                       help="where `run` wrote (default: output/)")
+  lineage.add_argument("--model", default="latest", help="pushed version, or latest")
+  lineage.add_argument("--format", choices=["text", "json", "md"], default="text")
   for name, text in (("compile", "compile the pipeline spec for Vertex AI or Kubeflow Pipelines v2"),
                      ("submit", "submit the pipeline to Vertex AI or Kubeflow Pipelines v2")):
     command = commands.add_parser(name, help=text)
@@ -73,6 +78,19 @@ def _parser():
       command.add_argument("--dry-run", action="store_true",
                            help="print what would be sent; needs no network or credentials")
   return parser
+
+
+def _lineage(args) -> int:
+  import logging  # pylint: disable=import-outside-toplevel
+  from pipeline import lineage, local_runner, metadata
+  logging.getLogger("tensorflow").setLevel(logging.ERROR)  # TFMA's reader warns on deprecations
+  try:
+    store = metadata.open_store(local_runner.Paths(args.output_dir.resolve()).metadata_config())
+    print(lineage.render(lineage.explain(store, args.model), args.format))
+  except (lineage.LineageError, metadata.MetadataUnreachable) as error:
+    print(f"error: {error}", file=sys.stderr)
+    return 1
+  return 0
 
 
 def _compile_args(args, output):
@@ -174,7 +192,7 @@ def _run(args) -> int:
 
 def main(argv=None) -> int:
   args = _parser().parse_args(argv)
-  return {"run": _run, "predict": _predict, "drift": _drift, "compile": _compile,
+  return {"run": _run, "predict": _predict, "drift": _drift, "lineage": _lineage, "compile": _compile,
           "submit": _submit}[args.command](args)
 
 

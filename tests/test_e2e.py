@@ -1,5 +1,7 @@
 """End-to-end LocalDagRunner run on sampled spans: what MLMD and the serving
 folder hold afterwards, the served model's answers, and caching on rerun."""
+import json
+
 import numpy as np
 import tensorflow as tf
 
@@ -107,3 +109,22 @@ def test_compatibility_guard_sits_before_the_pusher_and_records_its_verdict(firs
   trainer_inputs = metadata.input_artifacts(store, trainer.execution.id)
   assert inputs["transform_graph"][0].id == trainer_inputs["transform_graph"][0].id
   assert inputs["trained_schema"][0].id == trainer_inputs["schema"][0].id
+
+
+def test_lineage_answers_who_built_the_pushed_model_when_and_how(first_run, capsys):
+  from pipeline import __main__ as cli
+  from pipeline.pipeline import model_code_fingerprint
+  assert cli.main(["lineage", "--output-dir", str(first_run.paths.output_dir),
+                   "--model", first_run.report.pushed_version, "--format", "json"]) == 0
+  facts = json.loads(capsys.readouterr().out)
+  assert facts["version"] == first_run.report.pushed_version
+  assert facts["pushed_to"] == first_run.report.pushed_path
+  assert [s["span"] for s in facts["data"]] == [2013, 2014]
+  assert all(s["fingerprint"].startswith("split:") for s in facts["data"])
+  assert facts["built"]["model_code_sha256"] == model_code_fingerprint()
+  assert set(facts["hyperparameters"]) == {"learning_rate", "hidden_units", "hidden_layers"}
+  assert facts["evaluation"]["metrics"]["auc"] == first_run.report.metrics["auc"]
+  assert facts["blessing"] == {"blessed": True, "for_model": facts["model"]["mlmd_id"]}
+  assert facts["drift_reports"] and facts["drift_reports"][0]["verdict"] == "no baseline"
+  assert cli.main(["lineage", "--output-dir", str(first_run.paths.output_dir), "--model", "1"]) == 1
+  assert "no pushed model has version 1" in capsys.readouterr().err
