@@ -128,3 +128,15 @@ def test_lineage_answers_who_built_the_pushed_model_when_and_how(first_run, caps
   assert facts["drift_reports"] and facts["drift_reports"][0]["verdict"] == "no baseline"
   assert cli.main(["lineage", "--output-dir", str(first_run.paths.output_dir), "--model", "1"]) == 1
   assert "no pushed model has version 1" in capsys.readouterr().err
+
+
+def test_inspect_notebook_runs_against_the_run(first_run, monkeypatch):
+  import nbclient
+  import nbformat
+  monkeypatch.setenv("MODEL_FACTORY_OUTPUT_DIR", str(first_run.paths.output_dir))
+  notebook = nbformat.read(str(configs.REPO_ROOT / "notebooks" / "inspect_run.ipynb"), as_version=4)
+  nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
+                          resources={"metadata": {"path": str(configs.REPO_ROOT)}}).execute()
+  printed = "".join(o.get("text", "") for cell in notebook.cells for o in cell.get("outputs", []))
+  assert f"Model version {first_run.report.pushed_version}" in printed
+  assert "rows scored" in printed
