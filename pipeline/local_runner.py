@@ -11,7 +11,7 @@ import absl.logging
 
 from tfx import v1 as tfx
 
-from pipeline import configs, metadata, report
+from pipeline import configs, metadata, model_card, report
 from pipeline.pipeline import create_pipeline
 
 
@@ -152,4 +152,8 @@ def run(*, data_root, spans, output_dir, workers=configs.DEFAULT_BEAM_WORKERS,
           data_root=data_root, ingest_span=span, train_spans=spans,
           ingest_only=ingest_only, paths=paths, workers=workers))
     # Inside the block: reading TFMA's results logs deprecation warnings too.
-    return report.read(metadata.open_store(paths.metadata_config()))
+    store = metadata.open_store(paths.metadata_config())
+    result = report.read(store)
+    if result.pushed_version and not (pathlib.Path(result.pushed_path) / model_card.FILE_NAME).exists():
+      model_card.write(store, result.pushed_version)
+    return result

@@ -88,6 +88,7 @@ def format_summary(report: RunReport, paths) -> str:
   if report.pushed_version:
     reused = " (unchanged since an earlier run; reused from cache)" if report.pushed_reused else ""
     lines.append(f"Model pushed: version {report.pushed_version}{reused}")
+    lines.append(f"  model card: {os.path.join(report.pushed_path, 'model_card.md')}")
   elif report.blessed is False:
     lines.append("No model pushed: the Evaluator did not bless the candidate.")
     lines += [f"  - {reason}" for reason in report.not_blessed_reasons]

@@ -140,3 +140,14 @@ def test_inspect_notebook_runs_against_the_run(first_run, monkeypatch):
   printed = "".join(o.get("text", "") for cell in notebook.cells for o in cell.get("outputs", []))
   assert f"Model version {first_run.report.pushed_version}" in printed
   assert "rows scored" in printed
+
+
+def test_model_card_is_written_next_to_the_pushed_model(first_run):
+  from pipeline.model import features
+  card = (first_run.paths.serving_dir / first_run.report.pushed_version / "model_card.md").read_text()
+  for section in ("## Intended use", "## Training data", "## Evaluation", "## When not to use"):
+    assert section in card
+  for feature in features.raw_input_features():
+    assert f"| {feature} |" in card, feature
+  assert "| payment_type = Credit Card |" in card and "| trip_start_hour = " in card
+  assert "Among credit-card trips" in card and "Drift verdict when it was trained" in card
