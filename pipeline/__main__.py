@@ -56,6 +56,12 @@ def _parser():
                        help="where `run` wrote (default: output/)")
   lineage.add_argument("--model", default="latest", help="pushed version, or latest")
   lineage.add_argument("--format", choices=["text", "json", "md"], default="text")
+  rollback = commands.add_parser("rollback", help="serve an earlier pushed version again")
+  rollback.add_argument("--output-dir", type=pathlib.Path, default=configs.OUTPUT_DIR,
+                        help="where `run` wrote (default: output/)")
+  rollback.add_argument("--to", required=True, help="the pushed version to serve again")
+  rollback.add_argument("--schema", type=pathlib.Path, default=configs.SCHEMA_PATH,
+                        help="schema of the data it will serve (default: schema/schema.pbtxt)")
   for name, text in (("compile", "compile the pipeline spec for Vertex AI or Kubeflow Pipelines v2"),
                      ("submit", "submit the pipeline to Vertex AI or Kubeflow Pipelines v2")):
     command = commands.add_parser(name, help=text)
@@ -90,6 +96,19 @@ def _lineage(args) -> int:
   except (lineage.LineageError, metadata.MetadataUnreachable) as error:
     print(f"error: {error}", file=sys.stderr)
     return 1
+  return 0
+
+
+def _rollback(args) -> int:
+  from pipeline import local_runner, metadata, rollback
+  paths = local_runner.Paths(args.output_dir.resolve())
+  try:
+    store = metadata.open_store(paths.metadata_config())
+    version = rollback.rollback(store, paths.serving_dir, args.to, args.schema)
+  except (rollback.RollbackRefused, metadata.MetadataUnreachable) as error:
+    print(f"error: {error}", file=sys.stderr)
+    return 1
+  print(f"serving version {version} (a copy of {args.to}) from {paths.serving_dir / version}")
   return 0
 
 
@@ -192,7 +211,7 @@ def _run(args) -> int:
 
 def main(argv=None) -> int:
   args = _parser().parse_args(argv)
-  return {"run": _run, "predict": _predict, "drift": _drift, "lineage": _lineage, "compile": _compile,
+  return {"run": _run, "predict": _predict, "drift": _drift, "lineage": _lineage, "rollback": _rollback, "compile": _compile,
           "submit": _submit}[args.command](args)
 
 

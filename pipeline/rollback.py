@@ -1,0 +1,86 @@
+"""Re-serve an earlier pushed version, atomically, only if it still fits the
+current data schema; the rollback is recorded in MLMD."""
+import pathlib
+import shutil
+import time
+
+import tensorflow_data_validation as tfdv
+import tensorflow_transform as tft
+from ml_metadata.proto import metadata_store_pb2
+from tfx.utils import io_utils
+
+from components.compatibility_guard import checks
+from pipeline import lineage, metadata
+
+EXECUTION_TYPE = "model_factory.Rollback"
+
+
+class RollbackRefused(RuntimeError):
+  """The version is unknown or does not fit the current schema."""
+
+
+def _artifact(store, artifact_id):
+  (artifact,) = store.get_artifacts_by_id([artifact_id])
+  return artifact
+
+
+def compatibility_problems(store, facts: dict, current_schema) -> list:
+  """The guard's feature checks for an archived model, by its lineage."""
+  trained = io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(facts["schema"]))
+  required = sorted(tft.TFTransformOutput(facts["transform_graph"]).raw_feature_spec())
+  return checks.check_features(trained, current_schema, required)
+
+
+def rollback(store, serving_dir: pathlib.Path, version: str, schema_path) -> str:
+  """Copies `version` to a new, higher version folder (what TF Serving and
+  `predict` serve) through a temporary folder and one rename; returns it."""
+  try:
+    facts = lineage.explain(store, version)
+  except lineage.LineageError as error:
+    raise RollbackRefused(str(error)) from error
+  problems = compatibility_problems(store, facts, tfdv.load_schema_text(str(schema_path)))
+  if problems:
+    raise RollbackRefused(f"version {version} does not fit the current schema "
+                          f"({schema_path}): " + "; ".join(problems))
+  new_version = str(max(int(time.time()), int(lineage.explain(store)["version"]) + 1))
+  staging = serving_dir / f".rollback-{new_version}.tmp"
+  try:
+    shutil.copytree(serving_dir / version, staging)
+    staging.rename(serving_dir / new_version)  # atomic: serving sees all or nothing
+  finally:
+    shutil.rmtree(staging, ignore_errors=True)
+  _record(store, facts, serving_dir / new_version, new_version, version)
+  return new_version
+
+
+def _record(store, facts, destination, new_version, from_version):
+  """A Rollback execution: input the old model and blessing, output a PushedModel."""
+  execution_type = metadata_store_pb2.ExecutionType(name=EXECUTION_TYPE)
+  execution = metadata_store_pb2.Execution(
+      type_id=store.put_execution_type(execution_type),
+      last_known_state=metadata_store_pb2.Execution.COMPLETE)
+  execution.custom_properties["rolled_back_to"].string_value = from_version
+  pushed_type = store.get_artifact_type("PushedModel")
+  pushed = metadata_store_pb2.Artifact(type_id=pushed_type.id, uri=str(destination),
+                                       state=metadata_store_pb2.Artifact.LIVE)
+  for key, value in (("pushed_version", new_version), ("pushed_destination", str(destination)),
+                     ("rolled_back_from", from_version)):
+    pushed.custom_properties[key].string_value = value
+  pushed.custom_properties["pushed"].int_value = 1
+  (pushed_id,) = store.put_artifacts([pushed])
+  blessing_id = _blessing_id(store, facts["model"]["mlmd_id"])
+  events = []
+  for artifact_id, key, kind in ((facts["model"]["mlmd_id"], "model", metadata_store_pb2.Event.INPUT),
+                                 (blessing_id, "model_blessing", metadata_store_pb2.Event.INPUT),
+                                 (pushed_id, "pushed_model", metadata_store_pb2.Event.OUTPUT)):
+    event = metadata_store_pb2.Event(artifact_id=artifact_id, type=kind)
+    event.path.steps.add().key = key
+    events.append((_artifact(store, artifact_id), event))
+  store.put_execution(execution, events, contexts=[])
+
+
+def _blessing_id(store, model_id):
+  for blessing in store.get_artifacts_by_type("ModelBlessing"):
+    if metadata.custom(blessing, "current_model_id") == model_id and metadata.custom(blessing, "blessed"):
+      return blessing.id
+  raise RollbackRefused(f"model {model_id} has no positive blessing in MLMD")
