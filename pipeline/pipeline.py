@@ -2,11 +2,10 @@
 import hashlib
 import pathlib
 
+import tensorflow_data_validation as tfdv
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 from tfx.proto import example_gen_pb2, range_config_pb2
-
-import tensorflow_data_validation as tfdv
 
 from components.anomaly_gate.component import AnomalyGate
 from components.compatibility_guard.component import CompatibilityGuard

@@ -7,9 +7,6 @@ from tfx import v1 as tfx
 
 from components.anomaly_gate import executor
 
-ANOMALIES_KEY = "anomalies"
-DATA_DESCRIPTION_KEY = "data_description"
-
 
 @tfx.dsl.components.component
 def AnomalyGate(  # pylint: disable=invalid-name

@@ -121,7 +121,6 @@ def categorical_bins(reference: CategoricalSummary, current: CategoricalSummary)
   ref_total = reference.n_values or 1
   cur_total = current.n_values or 1
   ref = [reference.counts[level] / ref_total for level in levels] + [0.0]
-  known = set(levels)
   cur = [current.counts.get(level, 0) / cur_total for level in levels]
   # OTHER: unseen levels, and levels too rare for the statistics' histogram.
   cur.append(max(0.0, 1.0 - sum(cur)))

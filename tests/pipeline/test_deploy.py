@@ -11,7 +11,6 @@ import yaml
 
 from pipeline import __main__ as cli
 from pipeline import configs
-from pipeline.model import features
 
 REPO = configs.REPO_ROOT
 IMAGE = "europe-docker.pkg.dev/acme/model-factory/pipeline:test"
