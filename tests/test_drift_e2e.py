@@ -52,3 +52,34 @@ def test_2016_drifts_from_the_served_models_training_data(first_run, drift_run):
   assert performance["at_blessing"] == pytest.approx(first_run.report.metrics["auc"], abs=1e-6)
   assert 0.5 < performance["current"] < 1.0
   assert drift_run.report.drift_verdict == "drift"
+
+
+def test_without_an_eligible_model_the_baseline_falls_back_to_an_explicit_span(first_run):
+  """The only blessed model was trained on 2014, so for span 2014 it is not a
+  baseline; with fallback_span=2013 the statistics of span 2013 are."""
+  from tfx.types import standard_artifacts
+  from pipeline import resolvers
+  store = first_run.store()
+
+  def artifacts(type_name, cls):
+    result = []
+    for proto in store.get_artifacts_by_type(type_name):
+      artifact = cls()
+      artifact.set_mlmd_artifact(proto)
+      result.append(artifact)
+    return result
+
+  inputs = {"model": artifacts("Model", standard_artifacts.Model),
+            "model_blessing": artifacts("ModelBlessing", standard_artifacts.ModelBlessing),
+            "evaluation": artifacts("ModelEvaluation", standard_artifacts.ModelEvaluation),
+            "statistics": artifacts("ExampleStatistics", standard_artifacts.ExampleStatistics),
+            "examples": [a for a in artifacts("Examples", standard_artifacts.Examples)
+                         if a.has_custom_property("input_fingerprint")]}
+  fallback = resolvers.ServedModelBaselineStrategy(current_span=2014, fallback_span=2013)
+  result = fallback.resolve_artifacts(store, inputs)
+  assert result["model"] == []
+  (stats,) = result["statistics"]
+  span_2013 = next(a for a in inputs["examples"] if a.get_int_custom_property("span") == 2013)
+  assert stats.id in resolvers.statistics_of(store, [span_2013.id])
+  served = resolvers.ServedModelBaselineStrategy(current_span=2016).resolve_artifacts(store, inputs)
+  assert [m.id for m in served["model"]] == [m.id for m in inputs["model"]]
