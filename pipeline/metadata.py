@@ -101,8 +101,10 @@ def _artifacts(store, execution_id, event_types):
   artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
   result = {}
   for event in events:
-    key = event.path.steps[0].key if event.path.steps else ""
-    result.setdefault(key, []).append(artifacts[event.artifact_id])
+    # An artifact fed to several inputs has one event whose path names every
+    # key (steps alternate key, index).
+    for key in {step.key for step in event.path.steps if step.HasField("key")} or {""}:
+      result.setdefault(key, []).append(artifacts[event.artifact_id])
   return result
 
 

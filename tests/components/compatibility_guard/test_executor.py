@@ -32,9 +32,7 @@ def lineage(first_run):
       c.BLESSING_KEY: _tfx(standard_artifacts.ModelBlessing, inputs["model_blessing"][0]),
       c.TRAINED_SCHEMA_KEY: _tfx(standard_artifacts.Schema, inputs["trained_schema"][0]),
       c.TRANSFORM_GRAPH_KEY: _tfx(standard_artifacts.TransformGraph, inputs["transform_graph"][0]),
-      # One Schema artifact fed both schema inputs; MLMD keeps one event for it.
-      c.CURRENT_SCHEMA_KEY: _tfx(standard_artifacts.Schema,
-                                 inputs.get("current_schema", inputs["trained_schema"])[0]),
+      c.CURRENT_SCHEMA_KEY: _tfx(standard_artifacts.Schema, inputs["current_schema"][0]),
   }
 
 
