@@ -21,7 +21,8 @@ LABEL = features.transformed_name(features.LABEL_KEY)
 
 
 def search_space() -> keras_tuner.HyperParameters:
-  """TODO(step 5): Adjust the hyperparameters the Tuner searches."""
+  """The Tuner's search space; its defaults train when there is no Tuner."""
+  # TODO(step 5): Adjust the hyperparameters the Tuner searches.
   hp = keras_tuner.HyperParameters()
   hp.Choice("learning_rate", [3e-3, 1e-2], default=3e-3)
   hp.Choice("hidden_units", [16, 32], default=32)
@@ -36,7 +37,8 @@ def input_names() -> list:
 
 
 def build_model(hp: keras_tuner.HyperParameters) -> keras.Model:
-  """TODO(step 6): Change the network. Returns a compiled binary classifier."""
+  """A compiled binary classifier over the transformed features."""
+  # TODO(step 6): Change the network.
   inputs, encoded = {}, []
   for key in features.DENSE_FLOAT_FEATURES:
     name = features.transformed_name(key)
