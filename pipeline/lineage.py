@@ -4,7 +4,7 @@ import datetime
 import json
 import pathlib
 
-from pipeline import metadata, report
+from pipeline import metadata, provenance, report
 
 
 class LineageError(LookupError):
@@ -82,6 +82,7 @@ def explain(store, version: str = "latest") -> dict:
                 "finished": _when(trainer.last_update_time_since_epoch),
                 "tfx_version": metadata.custom(model, "tfx_version"),
                 "model_code_sha256": custom_config.get("model_code"), "seed": custom_config.get("seed")},
+      "provenance": provenance.of_execution(store, trainer_id),
       "data": spans,
       "schema": trainer_inputs["schema"][0].uri,
       "transform_graph": transform_graph.uri,
@@ -91,6 +92,15 @@ def explain(store, version: str = "latest") -> dict:
                    "for_model": metadata.custom(blessing, "current_model_id")},
       "drift_reports": drift,
   }
+
+
+def _who(facts: dict) -> str:
+  if not facts:
+    return "not recorded"
+  dirty = " (uncommitted changes)" if facts["git_dirty"] else ""
+  return (f"{facts['user']}@{facts['host']}, git {facts['git_commit']}{dirty}, "
+          f"config sha256 {facts['config_sha256'][:16]}, tfx {facts['version_tfx']}, "
+          f"tensorflow {facts['version_tensorflow']}, beam {facts['version_apache-beam']}")
 
 
 def render(facts: dict, fmt: str) -> str:
@@ -107,6 +117,7 @@ def render(facts: dict, fmt: str) -> str:
       ("pushed", f"{facts['pushed_at']} to {facts['pushed_to']}"),
       ("built by", f"Trainer execution {built['trainer_execution']}, {built['started']} to "
                    f"{built['finished']}, TFX {built['tfx_version']}"),
+      ("who", _who(facts["provenance"])),
       ("code", f"model code sha256 {built['model_code_sha256']}, seed {built['seed']}"),
       ("data", ", ".join(f"span {s['span']} ({s['fingerprint']})" for s in facts["data"])),
       ("schema", facts["schema"]),

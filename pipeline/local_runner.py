@@ -11,7 +11,7 @@ import absl.logging
 
 from tfx import v1 as tfx
 
-from pipeline import configs, metadata, model_card, report
+from pipeline import configs, metadata, model_card, provenance, report
 from pipeline.pipeline import create_pipeline
 
 
@@ -143,6 +143,7 @@ def run(*, data_root, spans, output_dir, workers=configs.DEFAULT_BEAM_WORKERS,
   log_path = paths.output_dir / "logs" / time.strftime("run-%Y%m%d-%H%M%S.log")
   log_path.parent.mkdir(exist_ok=True)
   write(f"Full log: {log_path}")
+  facts = provenance.collect()
   with _tfx_logs_to(log_path, ComponentProgress(write)):
     for span in range(first, last + 1):
       ingest_only = span != last
@@ -151,8 +152,9 @@ def run(*, data_root, spans, output_dir, workers=configs.DEFAULT_BEAM_WORKERS,
       tfx.orchestration.LocalDagRunner().run(build_pipeline(
           data_root=data_root, ingest_span=span, train_spans=spans,
           ingest_only=ingest_only, paths=paths, workers=workers))
+      store = metadata.open_store(paths.metadata_config())
+      provenance.record(store, metadata.latest_run_id(store), facts)
     # Inside the block: reading TFMA's results logs deprecation warnings too.
-    store = metadata.open_store(paths.metadata_config())
     result = report.read(store)
     if result.pushed_version and not (pathlib.Path(result.pushed_path) / model_card.FILE_NAME).exists():
       model_card.write(store, result.pushed_version)

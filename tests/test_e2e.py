@@ -126,6 +126,11 @@ def test_lineage_answers_who_built_the_pushed_model_when_and_how(first_run, caps
   assert facts["evaluation"]["metrics"]["auc"] == first_run.report.metrics["auc"]
   assert facts["blessing"] == {"blessed": True, "for_model": facts["model"]["mlmd_id"]}
   assert facts["drift_reports"] and facts["drift_reports"][0]["verdict"] == "no baseline"
+  from pipeline import provenance
+  built_by = facts["provenance"]
+  assert built_by["user"] and built_by["host"] and built_by["version_tfx"] == "1.16.0"
+  assert built_by["config_sha256"] == provenance.config_sha256()
+  assert len(built_by["git_commit"]) == 40 and built_by["git_dirty"] in (0, 1)
   assert cli.main(["lineage", "--output-dir", str(first_run.paths.output_dir), "--model", "1"]) == 1
   assert "no pushed model has version 1" in capsys.readouterr().err
 
