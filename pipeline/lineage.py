@@ -4,6 +4,7 @@ import datetime
 import json
 import pathlib
 
+from components.drift_detector.component import DriftReport
 from pipeline import metadata, provenance, report
 
 
@@ -65,11 +66,12 @@ def explain(store, version: str = "latest") -> dict:
   evaluation = metadata.output_artifacts(store, evaluator)["evaluation"][0]
   custom_config = json.loads(_exec_properties(trainer).get("custom_config", "{}") or "{}")
   drift = []
+  drift_type_id = store.get_artifact_type(DriftReport.TYPE_NAME).id
   for context in store.get_contexts_by_execution(trainer_id):
     if store.get_context_type("pipeline_run").id != context.type_id:
       continue
     for artifact in store.get_artifacts_by_context(context.id):
-      if metadata.custom(artifact, "verdict") is not None and "DriftDetector" in artifact.uri:
+      if artifact.type_id == drift_type_id:
         drift.append({"verdict": metadata.custom(artifact, "verdict"),
                       "drifted_features": metadata.custom(artifact, "drifted_features"),
                       "report": str(pathlib.Path(artifact.uri) / "report.html")})
@@ -88,7 +90,7 @@ def explain(store, version: str = "latest") -> dict:
       "transform_graph": transform_graph.uri,
       "hyperparameters": hp_values,
       "evaluation": {"uri": evaluation.uri, "metrics": report.overall_metrics(evaluation.uri)},
-      "blessing": {"blessed": bool(metadata.custom(blessing, "blessed", 0)),
+      "blessing": {"mlmd_id": blessing.id, "blessed": bool(metadata.custom(blessing, "blessed", 0)),
                    "for_model": metadata.custom(blessing, "current_model_id")},
       "drift_reports": drift,
   }

@@ -10,7 +10,7 @@ from ml_metadata.proto import metadata_store_pb2
 from tfx.utils import io_utils
 
 from components.compatibility_guard import checks
-from pipeline import lineage, metadata
+from pipeline import lineage, serving
 
 EXECUTION_TYPE = "model_factory.Rollback"
 
@@ -42,7 +42,8 @@ def rollback(store, serving_dir: pathlib.Path, version: str, schema_path) -> str
   if problems:
     raise RollbackRefused(f"version {version} does not fit the current schema "
                           f"({schema_path}): " + "; ".join(problems))
-  new_version = str(max(int(time.time()), int(lineage.explain(store)["version"]) + 1))
+  newest = int(serving.latest_version(serving_dir).name)
+  new_version = str(max(int(time.time()), newest + 1))
   staging = serving_dir / f".rollback-{new_version}.tmp"
   try:
     shutil.copytree(serving_dir / version, staging)
@@ -68,7 +69,7 @@ def _record(store, facts, destination, new_version, from_version):
     pushed.custom_properties[key].string_value = value
   pushed.custom_properties["pushed"].int_value = 1
   (pushed_id,) = store.put_artifacts([pushed])
-  blessing_id = _blessing_id(store, facts["model"]["mlmd_id"])
+  blessing_id = facts["blessing"]["mlmd_id"]
   events = []
   for artifact_id, key, kind in ((facts["model"]["mlmd_id"], "model", metadata_store_pb2.Event.INPUT),
                                  (blessing_id, "model_blessing", metadata_store_pb2.Event.INPUT),
@@ -78,9 +79,3 @@ def _record(store, facts, destination, new_version, from_version):
     events.append((_artifact(store, artifact_id), event))
   store.put_execution(execution, events, contexts=[])
 
-
-def _blessing_id(store, model_id):
-  for blessing in store.get_artifacts_by_type("ModelBlessing"):
-    if metadata.custom(blessing, "current_model_id") == model_id and metadata.custom(blessing, "blessed"):
-      return blessing.id
-  raise RollbackRefused(f"model {model_id} has no positive blessing in MLMD")
