@@ -41,6 +41,31 @@ def _parser():
                    help="pipeline root, metadata DB and serving folder (default: output/)")
   run.add_argument("--workers", type=int, default=configs.DEFAULT_BEAM_WORKERS,
                    help="Beam DirectRunner worker processes (default: one per core)")
+  monitor = commands.add_parser(
+      "monitor", help="feed one new span: validate, check drift, act by the drift policy")
+  monitor.add_argument("--span", type=int, required=True, help="the new span")
+  monitor.add_argument("--window", type=parse_spans,
+                       help=f"training window ending with the span (default: the last "
+                            f"{configs.TRAINING_WINDOW_SPANS} spans)")
+  monitor.add_argument("--policy", choices=["alert", "fallback", "retrain"],
+                       default=configs.DRIFT_POLICY,
+                       help=f"what to do on drift (default {configs.DRIFT_POLICY})")
+  simulate = commands.add_parser("simulate", help="replay the taxi years: train, then monitor "
+                                                  "each later span, with a summary and a plot")
+  simulate.add_argument("--first-window", type=parse_spans,
+                        default=configs.SIMULATE_FIRST_WINDOW, help="first training window")
+  simulate.add_argument("--last-span", type=int, default=configs.SIMULATE_LAST_SPAN)
+  simulate.add_argument("--policy", choices=["alert", "fallback", "retrain"],
+                        default=configs.DRIFT_POLICY)
+  for command in (monitor, simulate):
+    command.add_argument("--data-root", type=pathlib.Path, default=configs.DATA_ROOT,
+                         help="folder holding span-<N>/*.csv (default: bundled taxi spans)")
+    command.add_argument("--workers", type=int, default=configs.DEFAULT_BEAM_WORKERS,
+                         help="Beam DirectRunner worker processes (default: one per core)")
+  monitor.add_argument("--output-dir", type=pathlib.Path, default=configs.OUTPUT_DIR,
+                       help="where `run` wrote (default: output/)")
+  simulate.add_argument("--output-dir", type=pathlib.Path, default=configs.OUTPUT_DIR / "simulate",
+                        help="a fresh folder for the replay (default: output/simulate)")
   predict = commands.add_parser("predict", help="score CSV rows with the latest pushed model")
   predict.add_argument("--csv", type=pathlib.Path, required=True,
                        help="CSV file with the training columns (label columns optional)")
@@ -174,7 +199,7 @@ def _drift(args) -> int:
 def _predict(args) -> int:
   from pipeline import local_runner, serving
   try:
-    model_dir = serving.latest_version(local_runner.Paths(args.output_dir).serving_dir)
+    model_dir = serving.active_version(local_runner.Paths(args.output_dir).serving_dir)
     probabilities = serving.predict_csv(args.csv, model_dir, configs.SCHEMA_PATH)
   except (FileNotFoundError, ValueError) as error:
     print(f"error: {error}", file=sys.stderr)
@@ -185,19 +210,53 @@ def _predict(args) -> int:
   return 0
 
 
-def _run(args) -> int:
-  from components.anomaly_gate.executor import DataAnomaliesError
-  from pipeline import local_runner, metadata, report
-  missing = [s for s in range(args.spans[0], args.spans[1] + 1)
-             if not (args.data_root / f"span-{s}").is_dir()]
+def _missing_spans(data_root, spans):
+  missing = [s for s in range(spans[0], spans[1] + 1) if not (data_root / f"span-{s}").is_dir()]
   if missing:
-    print(f"error: {args.data_root} has no folder for span(s) {missing} "
+    print(f"error: {data_root} has no folder for span(s) {missing} "
           f"(expected {configs.SPAN_PATTERN.replace('{SPAN}', str(missing[0]))})",
           file=sys.stderr)
+  return missing
+
+
+def _run(args) -> int:
+  from pipeline import local_runner
+  if _missing_spans(args.data_root, args.spans):
+    return 1
+  return _report(args, lambda: local_runner.run(
+      data_root=args.data_root.resolve(), spans=args.spans, output_dir=args.output_dir,
+      workers=args.workers))
+
+
+def _monitor(args) -> int:
+  from pipeline import local_runner
+  window = args.window or (max(args.span - configs.TRAINING_WINDOW_SPANS + 1, 0), args.span)
+  if _missing_spans(args.data_root, (args.span, args.span)):
     return 1
   try:
-    result = local_runner.run(data_root=args.data_root.resolve(), spans=args.spans,
-                              output_dir=args.output_dir, workers=args.workers)
+    return _report(args, lambda: local_runner.monitor(
+        data_root=args.data_root.resolve(), span=args.span, window=window,
+        output_dir=args.output_dir, policy=args.policy, workers=args.workers))
+  except (ValueError, RuntimeError) as error:  # e.g. a window span never ingested
+    print(f"error: {error}", file=sys.stderr)
+    return 1
+
+
+def _simulate(args) -> int:
+  from pipeline import simulate
+  if _missing_spans(args.data_root, (args.first_window[0], args.last_span)):
+    return 1
+  return simulate.main(data_root=args.data_root.resolve(), first_window=args.first_window,
+                       last_span=args.last_span, output_dir=args.output_dir.resolve(),
+                       policy=args.policy, workers=args.workers)
+
+
+def _report(args, execute) -> int:
+  """Runs `execute`, prints the run's summary; exit 2 on bad data."""
+  from components.anomaly_gate.executor import DataAnomaliesError
+  from pipeline import local_runner, metadata, report
+  try:
+    result = execute()
   except DataAnomaliesError as error:
     print(f"\nerror: {error}", file=sys.stderr)
     return 2
@@ -211,7 +270,8 @@ def _run(args) -> int:
 
 def main(argv=None) -> int:
   args = _parser().parse_args(argv)
-  return {"run": _run, "predict": _predict, "drift": _drift, "lineage": _lineage, "rollback": _rollback, "compile": _compile,
+  return {"run": _run, "monitor": _monitor, "simulate": _simulate, "predict": _predict,
+          "drift": _drift, "lineage": _lineage, "rollback": _rollback, "compile": _compile,
           "submit": _submit}[args.command](args)
 
 

@@ -87,6 +87,25 @@ STATS_RANK_BUCKETS = 1000
 # "no baseline"). Set to a span number to compare every new span with it.
 DRIFT_FALLBACK_SPAN = 0
 
+# --- Continuous learning: what `python -m pipeline monitor` does on drift ---
+# "alert": report only. "fallback": train a model without the drifted
+# features (last Tuner's hyperparameters, no re-tuning) and serve it if it
+# wins. "retrain": Tuner + Trainer on the newest window, as `run` does.
+DRIFT_POLICY = "fallback"
+# Spans a monitoring run trains on: the new span and the ones just before it.
+TRAINING_WINDOW_SPANS = 2
+# A fallback is served when its AUC on the new span's eval split is at least
+# the served model's minus this (0: at least as good) ...
+FALLBACK_AUC_TOLERANCE = 0.0
+# ... or when the served model's inputs are broken there: a feature it reads
+# is missing, outside its training min/max, or an unseen level in at least
+# this share of the new rows. It must still reach MIN_AUC.
+BROKEN_INPUT_SHARE = 0.5
+# `python -m pipeline simulate`: the first training window; every later span
+# up to the last is then fed in as new data, one monitoring run each.
+SIMULATE_FIRST_WINDOW = (2013, 2013)
+SIMULATE_LAST_SPAN = 2016
+
 
 def drift_config() -> dict:
   """The DriftDetector's config: thresholds, and how to find labels."""

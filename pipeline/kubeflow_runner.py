@@ -25,7 +25,8 @@ def build_cloud_pipeline(*, pipeline_root, data_root, serving_dir, beam_args, sp
   return create_pipeline(
       pipeline_name=configs.PIPELINE_NAME, pipeline_root=pipeline_root, data_root=data_root,
       span_pattern=configs.SPAN_PATTERN, schema_path=str(schema_path),
-      ingest_span=span, train_spans=(span, span), ingest_only=False,
+      ingest_span=span, train_spans=(span, span), stage="train",
+      drift_policy=configs.DRIFT_POLICY,
       split_buckets=configs.SPLIT_BUCKETS,
       stats_quantile_buckets=configs.STATS_QUANTILE_BUCKETS,
       stats_rank_buckets=configs.STATS_RANK_BUCKETS,
@@ -34,6 +35,8 @@ def build_cloud_pipeline(*, pipeline_root, data_root, serving_dir, beam_args, sp
       tuner_max_trials=configs.TUNER_MAX_TRIALS, tuner_train_steps=configs.TUNER_TRAIN_STEPS,
       train_steps=configs.TRAIN_STEPS, eval_steps=configs.EVAL_STEPS,
       min_auc=configs.MIN_AUC, max_auc_drop=configs.MAX_AUC_DROP,
+      fallback_auc_tolerance=configs.FALLBACK_AUC_TOLERANCE,
+      broken_input_share=configs.BROKEN_INPUT_SHARE,
       slice_features=configs.SLICE_FEATURES, beam_pipeline_args=beam_args,
       # Vertex and KFP bring their own metadata store.
       metadata_connection_config=None, mlmd_resolvers=False)

@@ -62,8 +62,11 @@ def explain(store, version: str = "latest") -> dict:
   if hyperparameters:
     hp_file = next(pathlib.Path(hyperparameters[0].uri).glob("*"), None)
     hp_values = json.loads(hp_file.read_text()).get("values") if hp_file else None
-  evaluator = metadata.producer_execution_id(store, blessing.id)
-  evaluation = metadata.output_artifacts(store, evaluator)["evaluation"][0]
+  # The Evaluator's own blessing, or a fallback's ChampionChallenger's (which
+  # read the FallbackEvaluator's evaluation).
+  judge = metadata.producer_execution_id(store, blessing.id)
+  evaluation = (metadata.output_artifacts(store, judge).get("evaluation")
+                or metadata.input_artifacts(store, judge)["evaluation"])[0]
   custom_config = json.loads(_exec_properties(trainer).get("custom_config", "{}") or "{}")
   drift = []
   drift_type_id = store.get_artifact_type(DriftReport.TYPE_NAME).id
@@ -93,7 +96,22 @@ def explain(store, version: str = "latest") -> dict:
       "blessing": {"mlmd_id": blessing.id, "blessed": bool(metadata.custom(blessing, "blessed", 0)),
                    "for_model": metadata.custom(blessing, "current_model_id")},
       "drift_reports": drift,
+      "fallback": _fallback(store, trainer_inputs["schema"][0], blessing),
   }
+
+
+def _fallback(store, schema, blessing):
+  """For a fallback model (its training schema came from FallbackPlanner):
+  what it excludes, the drift report that caused it, the model it replaces."""
+  planner = metadata.producer_execution_id(store, schema.id)
+  plan = metadata.output_artifacts(store, planner).get("plan") if planner is not None else None
+  if not plan:
+    return None
+  excluded = metadata.custom(plan[0], "excluded_features", "")
+  return {"excluded_features": excluded.split(",") if excluded else [],
+          "drift_report_id": metadata.input_artifacts(store, planner)["drift_report"][0].id,
+          "replaces_model_id": metadata.custom(blessing, "baseline_model_id"),
+          "reason": metadata.custom(blessing, "reason")}
 
 
 def _who(facts: dict) -> str:
@@ -131,5 +149,10 @@ def render(facts: dict, fmt: str) -> str:
       ("drift", "; ".join(f"{d['verdict']} {d['drifted_features']} ({d['report']})"
                           for d in facts["drift_reports"]) or "none recorded"),
   ]
+  fallback = facts["fallback"]
+  if fallback:
+    rows.append(("fallback", f"without {', '.join(fallback['excluded_features'])}, caused by drift "
+                             f"report {fallback['drift_report_id']}, replacing model "
+                             f"{fallback['replaces_model_id']}: {fallback['reason']}"))
   lines += [f"{bullet}{name}: {value}" for name, value in rows]
   return "\n".join(lines)

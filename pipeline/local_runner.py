@@ -48,19 +48,21 @@ class ComponentProgress(logging.Handler):
     super().__init__(logging.INFO)
     self._write = write
     self._started = {}
-    self._cached = False
+    self._cached = ""  # or why the node did not really run
 
   def emit(self, record):
     message = record.getMessage()
     if message.startswith("Component ") and message.endswith(" is running."):
       self._started[message[len("Component "):-len(" is running.")]] = time.monotonic()
-      self._cached = False
+      self._cached = ""
     elif message.startswith("A cached execution"):
-      self._cached = True
+      self._cached = "  (cached)"
+    elif message.startswith("Skipping execution for"):
+      self._cached = "  (skipped: its condition is false)"
     elif message.startswith("Component ") and message.endswith(" is finished."):
       node = message[len("Component "):-len(" is finished.")]
       elapsed = time.monotonic() - self._started.pop(node, time.monotonic())
-      self._write(f"  {node:<32} {elapsed:6.1f} s{'  (cached)' if self._cached else ''}")
+      self._write(f"  {node:<32} {elapsed:6.1f} s{self._cached}")
 
 
 # Loggers whose records go to the run's log file instead of the terminal.
@@ -98,7 +100,8 @@ def _tfx_logs_to(log_path, progress):
     absl.logging.set_verbosity(saved[0])
 
 
-def build_pipeline(*, data_root, ingest_span, train_spans, ingest_only, paths, workers):
+def build_pipeline(*, data_root, ingest_span, train_spans, stage, paths, workers,
+                   drift_policy=configs.DRIFT_POLICY):
   return create_pipeline(
       pipeline_name=configs.PIPELINE_NAME,
       pipeline_root=str(paths.pipeline_root),
@@ -107,7 +110,8 @@ def build_pipeline(*, data_root, ingest_span, train_spans, ingest_only, paths, w
       schema_path=str(configs.SCHEMA_PATH),
       ingest_span=ingest_span,
       train_spans=train_spans,
-      ingest_only=ingest_only,
+      stage=stage,
+      drift_policy=drift_policy,
       split_buckets=configs.SPLIT_BUCKETS,
       stats_quantile_buckets=configs.STATS_QUANTILE_BUCKETS,
       stats_rank_buckets=configs.STATS_RANK_BUCKETS,
@@ -121,6 +125,8 @@ def build_pipeline(*, data_root, ingest_span, train_spans, ingest_only, paths, w
       eval_steps=configs.EVAL_STEPS,
       min_auc=configs.MIN_AUC,
       max_auc_drop=configs.MAX_AUC_DROP,
+      fallback_auc_tolerance=configs.FALLBACK_AUC_TOLERANCE,
+      broken_input_share=configs.BROKEN_INPUT_SHARE,
       slice_features=configs.SLICE_FEATURES,
       beam_pipeline_args=configs.beam_pipeline_args(workers),
       metadata_connection_config=paths.metadata_config())
@@ -134,24 +140,42 @@ def run(*, data_root, spans, output_dir, workers=configs.DEFAULT_BEAM_WORKERS,
   cached when their files are unchanged); the last span's run also trains,
   evaluates and pushes. Raises DataAnomaliesError if any span is invalid.
   """
+  first, last = spans
+  steps = [(span, "ingest" if span != last else "train") for span in range(first, last + 1)]
+  return _execute(data_root, steps, spans, output_dir, workers, configs.DRIFT_POLICY, write)
+
+
+def monitor(*, data_root, span, window, output_dir, policy=configs.DRIFT_POLICY,
+            workers=configs.DEFAULT_BEAM_WORKERS, write=None) -> report.RunReport:
+  """Feeds one new span: validates it, checks it for drift against the
+  served model, and acts by `policy` (alert, fallback or retrain, which
+  train on `window`, the spans (first, last) ending with `span`)."""
+  if window[1] != span:
+    raise ValueError(f"the training window {window} must end with the new span {span}")
+  return _execute(data_root, [(span, "monitor")], window, output_dir, workers, policy, write)
+
+
+_ANNOUNCE = {"ingest": "Ingesting span {span}",
+             "train": "Ingesting and training on span {span} (training window {first}-{last})",
+             "monitor": "Monitoring span {span} (on drift: {policy}; window {first}-{last})"}
+
+
+def _execute(data_root, steps, window, output_dir, workers, policy, write):
   # Bound now: the run redirects sys.stdout to the log file.
   write = write or functools.partial(print, file=sys.stdout, flush=True)
   paths = Paths(pathlib.Path(output_dir).resolve())
   paths.output_dir.mkdir(parents=True, exist_ok=True)
   metadata.open_store(paths.metadata_config())  # fail fast, and clearly, if unreachable
-  first, last = spans
   log_path = paths.output_dir / "logs" / time.strftime("run-%Y%m%d-%H%M%S.log")
   log_path.parent.mkdir(exist_ok=True)
   write(f"Full log: {log_path}")
   facts = provenance.collect()
   with _tfx_logs_to(log_path, ComponentProgress(write)):
-    for span in range(first, last + 1):
-      ingest_only = span != last
-      write(f"{'Ingesting' if ingest_only else 'Ingesting and training on'} span {span}"
-            + ("" if ingest_only else f" (training window {first}-{last})"))
+    for span, stage in steps:
+      write(_ANNOUNCE[stage].format(span=span, first=window[0], last=window[1], policy=policy))
       tfx.orchestration.LocalDagRunner().run(build_pipeline(
-          data_root=data_root, ingest_span=span, train_spans=spans,
-          ingest_only=ingest_only, paths=paths, workers=workers))
+          data_root=data_root, ingest_span=span, train_spans=window, stage=stage,
+          paths=paths, workers=workers, drift_policy=policy))
       store = metadata.open_store(paths.metadata_config())
       provenance.record(store, metadata.latest_run_id(store), facts)
     # Inside the block: reading TFMA's results logs deprecation warnings too.

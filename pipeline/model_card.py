@@ -83,6 +83,12 @@ def render(facts: dict, training: dict) -> str:
       + (f" Among credit-card trips, where tips are recorded, its AUC is {card_auc:.3f}."
          if card_auc is not None else ""),
   ]
+  if facts["fallback"]:
+    fallback = facts["fallback"]
+    lines.append(f"- This is a **fallback model**: it does not read "
+                 f"{', '.join(fallback['excluded_features'])}, which drifted (drift report "
+                 f"{fallback['drift_report_id']}). It was served because {fallback['reason']}. "
+                 "Retrain a primary model once the drift is understood.")
   for report in facts["drift_reports"]:
     drifted = report["drifted_features"] or "none"
     lines.append(f"- Drift verdict when it was trained: {report['verdict']} (drifted: {drifted}); "

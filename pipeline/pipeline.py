@@ -1,5 +1,8 @@
 """The Model Factory pipeline definition: one create_pipeline(...)."""
+import contextlib
+import dataclasses
 import hashlib
+import json
 import pathlib
 
 import tensorflow_data_validation as tfdv
@@ -8,8 +11,11 @@ from tfx import v1 as tfx
 from tfx.proto import example_gen_pb2, range_config_pb2
 
 from components.anomaly_gate.component import AnomalyGate
+from components.champion_challenger.component import ChampionChallenger
 from components.compatibility_guard.component import CompatibilityGuard
 from components.drift_detector.component import DriftDetector
+from components.fallback_planner.component import FallbackPlanner
+from components.serving_manifest.component import ServingManifest
 from pipeline import resolvers
 from pipeline.model import features
 
@@ -27,12 +33,20 @@ def model_code_fingerprint() -> str:
   return digest.hexdigest()[:16]
 
 
-def _eval_config(min_auc: float, max_auc_drop: float, slice_features) -> tfma.EvalConfig:
-  auc_threshold = tfma.MetricThreshold(
-      value_threshold=tfma.GenericValueThreshold(lower_bound={"value": min_auc}),
-      change_threshold=tfma.GenericChangeThreshold(
-          direction=tfma.MetricDirection.HIGHER_IS_BETTER,
-          absolute={"value": -max_auc_drop}))
+def _eval_config(slice_features, min_auc=None, max_auc_drop=None) -> tfma.EvalConfig:
+  """AUC gates on the overall slice; without `min_auc`, metrics only (TFX's
+  Evaluator then blesses nothing)."""
+  auc = tfma.MetricConfig(class_name="AUC")
+  if min_auc is not None:
+    auc_threshold = tfma.MetricThreshold(
+        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": min_auc}),
+        change_threshold=tfma.GenericChangeThreshold(
+            direction=tfma.MetricDirection.HIGHER_IS_BETTER,
+            absolute={"value": -max_auc_drop}))
+    # The gate applies to the overall slice; per-slice AUCs are reported
+    # but small slices (e.g. a rare payment type) must not veto a model.
+    auc.per_slice_thresholds.append(tfma.PerSliceMetricThreshold(
+        slicing_specs=[tfma.SlicingSpec()], threshold=auc_threshold))
   return tfma.EvalConfig(
       model_specs=[tfma.ModelSpec(
           signature_name="serving_default",
@@ -45,12 +59,14 @@ def _eval_config(min_auc: float, max_auc_drop: float, slice_features) -> tfma.Ev
           tfma.MetricConfig(class_name="BinaryAccuracy"),
           tfma.MetricConfig(class_name="Precision"),
           tfma.MetricConfig(class_name="Recall"),
-          # The gate applies to the overall slice; per-slice AUCs are reported
-          # but small slices (e.g. a rare payment type) must not veto a model.
-          tfma.MetricConfig(class_name="AUC", per_slice_thresholds=[
-              tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()],
-                                           threshold=auc_threshold)]),
+          auc,
       ])])
+
+
+# What a run does after ingesting and checking its span.
+STAGES = ("ingest", "train", "monitor")
+# What a monitoring run does when the DriftDetector finds drift.
+DRIFT_POLICIES = ("alert", "fallback", "retrain")
 
 
 def create_pipeline(
@@ -62,7 +78,8 @@ def create_pipeline(
     schema_path: str,
     ingest_span: int,
     train_spans: tuple,
-    ingest_only: bool,
+    stage: str,
+    drift_policy: str,
     split_buckets: dict,
     stats_quantile_buckets: int,
     stats_rank_buckets: int,
@@ -76,6 +93,8 @@ def create_pipeline(
     eval_steps: int,
     min_auc: float,
     max_auc_drop: float,
+    fallback_auc_tolerance: float,
+    broken_input_share: float,
     slice_features: tuple,
     beam_pipeline_args: list,
     metadata_connection_config,
@@ -84,18 +103,26 @@ def create_pipeline(
 ) -> tfx.dsl.Pipeline:
   """Builds the pipeline.
 
-  Each run ingests and validates one span (`ingest_span`). Unless
-  `ingest_only`, it then trains on the validated spans `train_spans`
-  (first, last), resolved from MLMD, and evaluates and pushes the model.
+  Every run ingests one span (`ingest_span`), validates it and checks it for
+  drift against the served model's training data. Then, by `stage`:
+  "ingest" stops; "train" trains a primary model on the spans `train_spans`
+  (first, last), resolved from MLMD, evaluates it and pushes it if blessed;
+  "monitor" acts on drift by `drift_policy`: "alert" only reports,
+  "retrain" trains a primary model as "train" does, "fallback" trains a
+  model without the drifted features and serves it if it beats the served
+  model on the new span (or the served model's inputs are broken there).
 
   `mlmd_resolvers=False` builds the variant that Kubeflow Pipelines v2 and
   Vertex can run: KFP v2 supports only TFX's latest-artifact and
   latest-blessed-model resolvers, so that variant trains on the ingested
   span alone, and its DriftDetector has no served-model baseline.
   """
-  if not mlmd_resolvers and tuple(train_spans) != (ingest_span, ingest_span):
-    raise ValueError("without MLMD resolvers the pipeline trains on the ingested span only; "
-                     f"got train_spans={train_spans} and ingest_span={ingest_span}")
+  if stage not in STAGES or drift_policy not in DRIFT_POLICIES:
+    raise ValueError(f"stage must be one of {STAGES} and drift_policy one of {DRIFT_POLICIES}; "
+                     f"got {stage!r} and {drift_policy!r}")
+  if not mlmd_resolvers and (stage != "train" or tuple(train_spans) != (ingest_span, ingest_span)):
+    raise ValueError("without MLMD resolvers the pipeline can only train, on the ingested span; "
+                     f"got stage={stage!r}, train_spans={train_spans}, ingest_span={ingest_span}")
   example_gen = tfx.components.CsvExampleGen(
       input_base=data_root,
       input_config=example_gen_pb2.Input(splits=[
@@ -140,32 +167,93 @@ def create_pipeline(
       schema=schema_gen.outputs["schema"], config=drift_config, **baseline_inputs)
   drift_detector.add_upstream_node(gate)
   components.append(drift_detector)
-  if ingest_only:
+  if stage == "ingest" or (stage == "monitor" and drift_policy == "alert"):
     return _pipeline(pipeline_name, pipeline_root, components, enable_cache,
                      metadata_connection_config, beam_pipeline_args)
 
-  if mlmd_resolvers:
-    window = tfx.dsl.Resolver(
-        strategy_class=resolvers.SpanWindowStrategy,
-        config={"start_span": train_spans[0], "end_span": train_spans[1]},
-        examples=_ingested_examples(example_gen),
-    ).with_id("training_window_resolver")
-    # Training starts after this run's span passed the gate and drift check.
-    window.add_upstream_node(drift_detector)
-    components.append(window)
-    examples = window.outputs["examples"]
-  else:
-    examples = example_gen.outputs["examples"]
+  drifted = drift_detector.outputs["drift_report"].future()[0].custom_property(
+      "drift_detected") == 1
   code = {"seed": seed, "model_code": model_code_fingerprint()}
+  schema = schema_gen.outputs["schema"]
+  fallback = stage == "monitor" and drift_policy == "fallback"
+  # Only training sits in the drift condition. The guard runs in every run
+  # (refusing when nothing was trained), so the Pusher's condition always has
+  # a verdict to read: TFX fails, rather than skips, a Pusher whose condition
+  # reads an artifact that a skipped node never wrote.
+  with tfx.dsl.Cond(drifted) if stage == "monitor" else contextlib.nullcontext():
+    if mlmd_resolvers:
+      window = tfx.dsl.Resolver(
+          strategy_class=resolvers.SpanWindowStrategy,
+          config={"start_span": train_spans[0], "end_span": train_spans[1]},
+          examples=_ingested_examples(example_gen),
+      ).with_id("training_window_resolver")
+      # Training starts after this run's span passed the gate and drift check.
+      window.add_upstream_node(drift_detector)
+      components.append(window)
+      examples = window.outputs["examples"]
+    else:
+      examples = example_gen.outputs["examples"]
+    if fallback:
+      trained = _fallback(
+          examples=examples, schema=schema, code=code, train_steps=train_steps,
+          eval_steps=eval_steps, slice_features=slice_features,
+          new_examples=example_gen.outputs["examples"],
+          drift_report=drift_detector.outputs["drift_report"], served_model=served.outputs["model"],
+          min_auc=min_auc, tolerance=fallback_auc_tolerance, broken_share=broken_input_share)
+    else:
+      trained = _primary(
+          examples=examples, schema=schema, code=code, train_steps=train_steps,
+          eval_steps=eval_steps, slice_features=slice_features, mlmd_resolvers=mlmd_resolvers,
+          tuner_max_trials=tuner_max_trials, tuner_train_steps=tuner_train_steps,
+          min_auc=min_auc, max_auc_drop=max_auc_drop, after=drift_detector)
+  components += trained.nodes
+  prefix = "Fallback" if fallback else ""
+  if mlmd_resolvers:
+    lineage = tfx.dsl.Resolver(
+        strategy_class=resolvers.CandidateLineageStrategy,
+        model=trained.model,
+        schema=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Schema),
+        transform_graph=tfx.dsl.Channel(type=tfx.types.standard_artifacts.TransformGraph),
+    ).with_id("fallback_lineage_resolver" if fallback else "candidate_lineage_resolver")
+    components.append(lineage)
+    trained_with = {"trained_schema": lineage.outputs["schema"],
+                    "transform_graph": lineage.outputs["transform_graph"]}
+  else:  # KFP v2: no custom resolvers, so the wiring stands in for lineage.
+    trained_with = {"trained_schema": schema, "transform_graph": trained.transform_graph}
+  guard = CompatibilityGuard(
+      model=trained.model, model_blessing=trained.blessing, current_schema=schema,
+      fallback_plan=trained.plan, **trained_with).with_id(f"{prefix}CompatibilityGuard")
+  with tfx.dsl.Cond(guard.outputs["verdict"].future()[0].custom_property("compatible") == 1):
+    pusher = tfx.components.Pusher(
+        model=trained.model, model_blessing=trained.blessing,
+        push_destination=tfx.proto.PushDestination(
+            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_dir)),
+    ).with_id(f"{prefix}Pusher")
+    manifest = ServingManifest(
+        pushed_model=pusher.outputs["pushed_model"], model=trained.model,
+        blessing=trained.blessing, serving_dir=serving_dir, plan=trained.plan,
+    ).with_id(f"{prefix}ServingManifest")
+  components += [guard, pusher, manifest]
+  return _pipeline(pipeline_name, pipeline_root, components, enable_cache,
+                   metadata_connection_config, beam_pipeline_args)
 
-  transform = tfx.components.Transform(
-      examples=examples,
-      schema=schema_gen.outputs["schema"],
-      preprocessing_fn=f"{_MODEL_PACKAGE}.preprocessing.preprocessing_fn",
-      custom_config=code,
-      # Pre/post-transform statistics cost about a third of Transform's time;
-      # the input statistics already come from StatisticsGen.
-      disable_statistics=True, force_tf_compat_v1=True)
+
+@dataclasses.dataclass
+class _Trained:
+  """A training branch: its nodes and the channels the guard and Pusher read."""
+  nodes: list
+  model: object
+  blessing: object
+  transform_graph: object
+  plan: object = None  # a fallback's FallbackPlan
+
+
+def _primary(*, examples, schema, code, train_steps, eval_steps, slice_features,
+             mlmd_resolvers, tuner_max_trials, tuner_train_steps, min_auc, max_auc_drop,
+             after) -> _Trained:
+  """Transform, Tuner, Trainer and Evaluator of a primary model."""
+  transform = _transform(examples, schema, code)
+  transform.add_upstream_node(after)
   tuner = tfx.components.Tuner(
       examples=transform.outputs["transformed_examples"],
       transform_graph=transform.outputs["transform_graph"],
@@ -173,15 +261,8 @@ def create_pipeline(
       train_args=tfx.proto.TrainArgs(num_steps=tuner_train_steps),
       eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
       custom_config={**code, "max_trials": tuner_max_trials})
-  trainer = tfx.components.Trainer(
-      examples=transform.outputs["transformed_examples"],
-      transform_graph=transform.outputs["transform_graph"],
-      schema=schema_gen.outputs["schema"],
-      hyperparameters=tuner.outputs["best_hyperparameters"],
-      run_fn=f"{_MODEL_PACKAGE}.model.run_fn",
-      train_args=tfx.proto.TrainArgs(num_steps=train_steps),
-      eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
-      custom_config=code)
+  trainer = _trainer(transform, schema, tuner.outputs["best_hyperparameters"], code,
+                     train_steps, eval_steps)
   baseline = tfx.dsl.Resolver(
       strategy_class=(resolvers.BaselineModelStrategy if mlmd_resolvers
                       else tfx.dsl.experimental.LatestBlessedModelStrategy),
@@ -193,35 +274,65 @@ def create_pipeline(
       examples=examples,
       model=trainer.outputs["model"],
       baseline_model=baseline.outputs["model"],
-      eval_config=_eval_config(min_auc, max_auc_drop, slice_features),
+      eval_config=_eval_config(slice_features, min_auc, max_auc_drop),
       example_splits=["eval"])
-  if mlmd_resolvers:
-    lineage = tfx.dsl.Resolver(
-        strategy_class=resolvers.CandidateLineageStrategy,
-        model=trainer.outputs["model"],
-        schema=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Schema),
-        transform_graph=tfx.dsl.Channel(type=tfx.types.standard_artifacts.TransformGraph),
-    ).with_id("candidate_lineage_resolver")
-    trained_with = {"trained_schema": lineage.outputs["schema"],
-                    "transform_graph": lineage.outputs["transform_graph"]}
-  else:  # KFP v2: no custom resolvers, so the wiring stands in for lineage.
-    trained_with = {"trained_schema": schema_gen.outputs["schema"],
-                    "transform_graph": transform.outputs["transform_graph"]}
-  guard = CompatibilityGuard(
-      model=trainer.outputs["model"], model_blessing=evaluator.outputs["blessing"],
-      current_schema=schema_gen.outputs["schema"], **trained_with)
-  with tfx.dsl.Cond(guard.outputs["verdict"].future()[0].custom_property("compatible") == 1):
-    pusher = tfx.components.Pusher(
-        model=trainer.outputs["model"],
-        model_blessing=evaluator.outputs["blessing"],
-        push_destination=tfx.proto.PushDestination(
-            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_dir)))
-  transform.add_upstream_node(drift_detector)
-  components += [transform, tuner, trainer, baseline, evaluator]
-  components += [lineage] if mlmd_resolvers else []
-  components += [guard, pusher]
-  return _pipeline(pipeline_name, pipeline_root, components, enable_cache,
-                   metadata_connection_config, beam_pipeline_args)
+  return _Trained([transform, tuner, trainer, baseline, evaluator], trainer.outputs["model"],
+                  evaluator.outputs["blessing"], transform.outputs["transform_graph"])
+
+
+def _fallback(*, examples, schema, code, train_steps, eval_steps, slice_features, new_examples,
+              drift_report, served_model, min_auc, tolerance, broken_share) -> _Trained:
+  """A model without the drifted features, trained with the last Tuner's best
+  hyperparameters (no re-tuning), compared by TFMA with the served model on
+  the new span's eval split; ChampionChallenger blesses it or not."""
+  planner = FallbackPlanner(
+      drift_report=drift_report, schema=schema,
+      model_inputs=json.dumps(list(features.raw_input_features())),
+      keep=json.dumps(list(features.LABEL_SOURCES)), broken_share=broken_share)
+  training_schema = planner.outputs["training_schema"]
+  tuned = tfx.dsl.Resolver(
+      strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
+      hyperparameters=tfx.dsl.Channel(
+          type=tfx.types.standard_artifacts.HyperParameters,
+          producer_component_id="Tuner", output_key="best_hyperparameters"),
+  ).with_id("last_tuner_resolver")
+  transform = _transform(examples, training_schema, code).with_id("FallbackTransform")
+  trainer = _trainer(transform, training_schema, tuned.outputs["hyperparameters"], code,
+                     train_steps, eval_steps).with_id("FallbackTrainer")
+  evaluator = tfx.components.Evaluator(
+      examples=new_examples, model=trainer.outputs["model"], baseline_model=served_model,
+      eval_config=_eval_config(slice_features), example_splits=["eval"],
+  ).with_id("FallbackEvaluator")
+  decision = ChampionChallenger(
+      evaluation=evaluator.outputs["evaluation"], model=trainer.outputs["model"],
+      plan=planner.outputs["plan"], baseline_model=served_model,
+      min_auc=min_auc, tolerance=tolerance)
+  return _Trained([planner, tuned, transform, trainer, evaluator, decision],
+                  trainer.outputs["model"], decision.outputs["blessing"],
+                  transform.outputs["transform_graph"], planner.outputs["plan"])
+
+
+def _transform(examples, schema, code):
+  return tfx.components.Transform(
+      examples=examples,
+      schema=schema,
+      preprocessing_fn=f"{_MODEL_PACKAGE}.preprocessing.preprocessing_fn",
+      custom_config=code,
+      # Pre/post-transform statistics cost about a third of Transform's time;
+      # the input statistics already come from StatisticsGen.
+      disable_statistics=True, force_tf_compat_v1=True)
+
+
+def _trainer(transform, schema, hyperparameters, code, train_steps, eval_steps):
+  return tfx.components.Trainer(
+      examples=transform.outputs["transformed_examples"],
+      transform_graph=transform.outputs["transform_graph"],
+      schema=schema,
+      hyperparameters=hyperparameters,
+      run_fn=f"{_MODEL_PACKAGE}.model.run_fn",
+      train_args=tfx.proto.TrainArgs(num_steps=train_steps),
+      eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
+      custom_config=code)
 
 
 def _ingested_examples(example_gen):

@@ -24,6 +24,9 @@ class RunReport:
   drift_verdict: str = None
   drifted_features: str = ""
   drift_report_uri: str = None
+  # A monitoring run's fallback: excluded_features, served (bool), reason,
+  # fallback_auc, served_auc (the model it was compared with), seconds to train.
+  fallback: dict = None
 
 
 def overall_metrics(evaluation_uri: str) -> dict:
@@ -74,13 +77,29 @@ def read(store) -> RunReport:
     report.drift_verdict = metadata.custom(drift_report, "verdict")
     report.drifted_features = metadata.custom(drift_report, "drifted_features", "")
     report.drift_report_uri = drift_report.uri
-  if "Pusher" in by_node:
-    pushed = metadata.output_artifacts(store, by_node["Pusher"].execution.id)["pushed_model"][0]
+  if "ChampionChallenger" in by_node:
+    report.fallback = _fallback(store, by_node)
+  for pusher in (by_node[n] for n in ("Pusher", "FallbackPusher") if n in by_node):
+    pushed = metadata.output_artifacts(store, pusher.execution.id)["pushed_model"][0]
     if metadata.custom(pushed, "pushed", 0):
       report.pushed_version = metadata.custom(pushed, "pushed_version")
       report.pushed_path = metadata.custom(pushed, "pushed_destination")
-      report.pushed_reused = by_node["Pusher"].state == "CACHED"
+      report.pushed_reused = pusher.state == "CACHED"
+      if pusher.node_id == "FallbackPusher":
+        report.fallback["served"] = True
   return report
+
+
+def _fallback(store, by_node) -> dict:
+  blessing = metadata.output_artifacts(store, by_node["ChampionChallenger"].execution.id)["blessing"][0]
+  plan = metadata.output_artifacts(store, by_node["FallbackPlanner"].execution.id)["plan"][0]
+  excluded = metadata.custom(plan, "excluded_features", "")
+  return {"excluded_features": excluded.split(",") if excluded else [],
+          "served": False,  # set once the FallbackPusher is known to have pushed
+          "reason": metadata.custom(blessing, "reason"),
+          "fallback_auc": metadata.custom(blessing, "candidate_auc"),
+          "served_auc": metadata.custom(blessing, "baseline_auc"),
+          "seconds": by_node["FallbackTransform"].seconds + by_node["FallbackTrainer"].seconds}
 
 
 def format_summary(report: RunReport, paths) -> str:
@@ -92,8 +111,14 @@ def format_summary(report: RunReport, paths) -> str:
   elif report.blessed is False:
     lines.append("No model pushed: the Evaluator did not bless the candidate.")
     lines += [f"  - {reason}" for reason in report.not_blessed_reasons]
-  else:
+  elif not report.fallback:
     lines.append("No model pushed: the run stopped before evaluation.")
+  if report.fallback:
+    fallback = report.fallback
+    lines.append(f"Fallback model without {', '.join(fallback['excluded_features']) or 'any feature'}"
+                 f" (Transform + Trainer {fallback['seconds']:.1f} s): "
+                 f"{'SERVED' if fallback['served'] else 'NOT SERVED'}")
+    lines.append(f"  {fallback['reason']}")
   if report.drift_verdict:
     drifted = f" ({report.drifted_features})" if report.drifted_features else ""
     lines.append(f"Drift of the new span against the served model's training data: "

@@ -10,6 +10,7 @@ from ml_metadata.proto import metadata_store_pb2
 from tfx.utils import io_utils
 
 from components.compatibility_guard import checks
+from components.serving_manifest import executor as manifest
 from pipeline import lineage, serving
 
 EXECUTION_TYPE = "model_factory.Rollback"
@@ -51,6 +52,10 @@ def rollback(store, serving_dir: pathlib.Path, version: str, schema_path) -> str
   finally:
     shutil.rmtree(staging, ignore_errors=True)
   _record(store, facts, serving_dir / new_version, new_version, version)
+  manifest.write(str(serving_dir), manifest.build(
+      version=new_version, model_path=serving_dir / new_version, role="rollback",
+      model_id=facts["model"]["mlmd_id"], reason=f"rollback to version {version}",
+      previous=manifest.read(str(serving_dir))))
   return new_version
 
 

@@ -6,6 +6,8 @@ import tensorflow as tf
 import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import schema_pb2
 
+from components.serving_manifest import executor as manifest
+
 _CASTS = {schema_pb2.INT: lambda v: int(float(v)), schema_pb2.FLOAT: float,
           schema_pb2.BYTES: str.encode}
 
@@ -41,6 +43,15 @@ def latest_version(serving_dir: pathlib.Path) -> pathlib.Path:
   if not versions:
     raise FileNotFoundError(f"no pushed model under {serving_dir}; run `make run` first")
   return versions[-1]
+
+
+def active_version(serving_dir: pathlib.Path) -> pathlib.Path:
+  """The version the serving manifest names; the newest one if there is no
+  manifest (a serving folder written before manifests existed)."""
+  current = manifest.read(str(serving_dir))
+  if current is None:
+    return latest_version(serving_dir)
+  return pathlib.Path(serving_dir) / current["active_version"]
 
 
 def predict_csv(csv_path: pathlib.Path, model_dir: pathlib.Path, schema_path) -> list:

@@ -1,13 +1,15 @@
 """CompatibilityGuard executor: loads the artifacts, runs the pure checks,
 records the verdict on its output artifact (and in the log)."""
-import json
-
 import tensorflow_transform as tft
 from absl import logging
 from tfx.dsl.components.base import base_executor
 from tfx.utils import io_utils
 
 from components.compatibility_guard import checks
+from components.fallback_planner.executor import read_plan
+
+
+NOTHING_TRAINED = "no candidate model: nothing was trained in this run"
 
 
 def _schema(artifact):
@@ -18,7 +20,8 @@ def verdict_problems(*, model, blessing, trained_schema, transform_graph, curren
                      excluded) -> list:
   """Every reason to refuse the push; empty when the model is compatible."""
   problems = checks.check_blessing(blessing.get_int_custom_property("current_model_id"),
-                                   blessing.get_int_custom_property("blessed"), model.id)
+                                   blessing.get_int_custom_property("blessed"), model.id,
+                                   blessing.get_string_custom_property("reason"))
   if trained_schema is None:
     problems.append("MLMD lineage shows no training schema for the model")
   if transform_graph is None:
@@ -36,14 +39,20 @@ class Executor(base_executor.BaseExecutor):
 
   def Do(self, input_dict, output_dict, exec_properties):
     from components.compatibility_guard import component as c  # keys; avoids a cycle
+    verdict = output_dict[c.VERDICT_KEY][0]
+    if not input_dict.get(c.MODEL_KEY) or not input_dict.get(c.BLESSING_KEY):
+      verdict.set_int_custom_property("compatible", 0)
+      verdict.set_string_custom_property("reason", NOTHING_TRAINED)
+      logging.info("CompatibilityGuard: %s", NOTHING_TRAINED)
+      return
     model = input_dict[c.MODEL_KEY][0]
     problems = verdict_problems(
         model=model, blessing=input_dict[c.BLESSING_KEY][0],
         trained_schema=(input_dict.get(c.TRAINED_SCHEMA_KEY) or [None])[0],
         transform_graph=(input_dict.get(c.TRANSFORM_GRAPH_KEY) or [None])[0],
         current_schema=input_dict[c.CURRENT_SCHEMA_KEY][0],
-        excluded=json.loads(exec_properties[c.EXCLUDED_FEATURES_KEY]))
-    verdict = output_dict[c.VERDICT_KEY][0]
+        excluded=[name for plan in input_dict.get(c.FALLBACK_PLAN_KEY, [])
+                  for name in read_plan(plan.uri)["excluded_features"]])
     verdict.set_int_custom_property("compatible", int(not problems))
     verdict.set_int_custom_property("model_id", model.id)
     verdict.set_string_custom_property("reason", "; ".join(problems) or "compatible")

@@ -7,6 +7,9 @@ LABEL_KEY = "big_tipper"
 ANSWER_KEYS = ("tips",)
 # A "big tipper" tips more than this share of the fare.
 BIG_TIP_SHARE = 0.2
+# Raw columns the label is derived from: a fallback model keeps them even
+# when they drift, since without them there is no label to train on.
+LABEL_SOURCES = ("tips", "fare")
 
 # TODO(step 2): Assign each raw input column to one treatment.
 # Numeric, scaled to z-scores.

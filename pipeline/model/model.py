@@ -5,6 +5,8 @@ only accepts Keras 3 models, and the Trainer/Evaluator/Pusher path works with
 it. BulkInferrer does not load Keras 3 SavedModels in TFX 1.16, so the
 pipeline does not use it (batch scoring reads the pushed SavedModel instead).
 """
+import functools
+
 import keras
 import keras_tuner
 import tensorflow as tf
@@ -30,23 +32,26 @@ def search_space() -> keras_tuner.HyperParameters:
   return hp
 
 
-def input_names() -> list:
-  """The transformed features the network reads."""
+def input_names(tf_transform_output) -> list:
+  """The transformed features the network reads: those the Transform graph
+  produces (a fallback's graph lacks the features it excludes)."""
+  produced = tf_transform_output.transformed_feature_spec()
   dense = [features.transformed_name(k) for k in features.DENSE_FLOAT_FEATURES]
-  return dense + list(features.categorical_sizes())
+  return [name for name in dense + list(features.categorical_sizes()) if name in produced]
 
 
-def build_model(hp: keras_tuner.HyperParameters) -> keras.Model:
-  """A compiled binary classifier over the transformed features."""
+def build_model(hp: keras_tuner.HyperParameters, names: list) -> keras.Model:
+  """A compiled binary classifier over the transformed features `names`."""
   # TODO(step 6): Change the network.
   inputs, encoded = {}, []
-  for key in features.DENSE_FLOAT_FEATURES:
-    name = features.transformed_name(key)
-    inputs[name] = keras.Input(shape=(), name=name, dtype="float32")
-    encoded.append(keras.ops.expand_dims(inputs[name], -1))
-  for name, size in features.categorical_sizes().items():
-    inputs[name] = keras.Input(shape=(), name=name, dtype="int64")
-    encoded.append(keras.layers.CategoryEncoding(size, output_mode="one_hot")(inputs[name]))
+  sizes = features.categorical_sizes()
+  for name in names:
+    if name in sizes:
+      inputs[name] = keras.Input(shape=(), name=name, dtype="int64")
+      encoded.append(keras.layers.CategoryEncoding(sizes[name], output_mode="one_hot")(inputs[name]))
+    else:
+      inputs[name] = keras.Input(shape=(), name=name, dtype="float32")
+      encoded.append(keras.ops.expand_dims(inputs[name], -1))
   hidden = keras.layers.concatenate(encoded)
   for _ in range(hp.get("hidden_layers")):
     hidden = keras.layers.Dense(hp.get("hidden_units"), activation="relu")(hidden)
@@ -79,9 +84,9 @@ def _datasets(fn_args):
 def tuner_fn(fn_args: tfx.components.FnArgs) -> tfx.components.TunerFnResult:
   """Called by the Tuner component."""
   keras.utils.set_random_seed(fn_args.custom_config.get("seed", 0))
-  _, train, evaluation = _datasets(fn_args)
+  tf_transform_output, train, evaluation = _datasets(fn_args)
   tuner = keras_tuner.RandomSearch(
-      build_model,
+      functools.partial(build_model, names=input_names(tf_transform_output)),
       max_trials=fn_args.custom_config.get("max_trials", 3),
       hyperparameters=search_space(),
       objective=keras_tuner.Objective("val_auc", "max"),
@@ -101,6 +106,7 @@ class _ServingModule(tf.Module):
   def __init__(self, model, tf_transform_output):
     super().__init__()
     self.model = model
+    self._names = input_names(tf_transform_output)
     self.tft_layer = tf_transform_output.transform_features_layer()
     self._raw_spec = tf_transform_output.raw_feature_spec()
 
@@ -110,7 +116,7 @@ class _ServingModule(tf.Module):
   @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
   def serve(self, serialized):
     transformed = self._transform(serialized)
-    model_inputs = {name: transformed[name] for name in input_names()}
+    model_inputs = {name: transformed[name] for name in self._names}
     return {"probabilities": self.model(model_inputs)}
 
   @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
@@ -127,8 +133,9 @@ def run_fn(fn_args: tfx.components.FnArgs):
     hp = keras_tuner.HyperParameters.from_config(fn_args.hyperparameters)
   else:
     hp = search_space()
-  logging.info("Hyperparameters: %s", hp.values)
-  model = build_model(hp)
+  names = input_names(tf_transform_output)
+  logging.info("Hyperparameters: %s; model inputs: %s", hp.values, names)
+  model = build_model(hp, names)
   model.fit(train, steps_per_epoch=fn_args.train_steps, validation_data=evaluation,
             validation_steps=fn_args.eval_steps, verbose=0)
   module = _ServingModule(model, tf_transform_output)

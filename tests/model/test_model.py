@@ -12,14 +12,32 @@ def _batch(size, rng):
   return batch
 
 
-def test_inputs_match_the_transformed_features():
-  built = model.build_model(model.search_space())
-  assert sorted(t.name for t in built.inputs) == sorted(model.input_names())
+_NAMES = [features.transformed_name(k) for k in features.DENSE_FLOAT_FEATURES] + list(
+    features.categorical_sizes())
+
+
+class _TransformOutput:
+  """The one method input_names reads, for a graph that produces `names`."""
+
+  def __init__(self, names):
+    self._names = names
+
+  def transformed_feature_spec(self):
+    return dict.fromkeys(self._names)
+
+
+def test_inputs_are_the_features_the_transform_graph_produces():
+  assert sorted(model.input_names(_TransformOutput(_NAMES + ["big_tipper_xf"]))) == sorted(_NAMES)
+  # A fallback's graph lacks its excluded features; so does the network.
+  without_company = [n for n in _NAMES if n != "company_xf"]
+  names = model.input_names(_TransformOutput(without_company))
+  built = model.build_model(model.search_space(), names)
+  assert sorted(t.name for t in built.inputs) == sorted(without_company)
 
 
 def test_outputs_are_probabilities_and_training_reduces_loss():
   rng = np.random.default_rng(0)
-  built = model.build_model(model.search_space())
+  built = model.build_model(model.search_space(), _NAMES)
   batch = _batch(256, rng)
   # A learnable label: big fares tip big.
   label = (batch["fare_xf"] > 0).astype("float32")
@@ -34,6 +52,6 @@ def test_every_search_space_point_builds():
   space = model.search_space()
   for layers in (1, 2):
     space.values["hidden_layers"] = layers
-    built = model.build_model(space)
+    built = model.build_model(space, _NAMES)
     dense = [l for l in built.layers if l.__class__.__name__ == "Dense"]
     assert len(dense) == layers + 1

@@ -11,18 +11,32 @@ from tests import rows
 ROW_COUNT = 40
 
 
+def _transform(raw_rows, schema, temp_dir):
+  spec = schema_utils.schema_as_feature_spec(schema).feature_spec
+  metadata = dataset_metadata.DatasetMetadata.from_feature_spec(spec)
+  typed = [{k: v for k, v in rows.typed(r).items() if k in spec} for r in raw_rows]
+  with tft_beam.Context(temp_dir=str(temp_dir)):
+    (data, _), _ = ((typed, metadata) | tft_beam.AnalyzeAndTransformDataset(preprocessing_fn))
+  return data
+
+
 @pytest.fixture(scope="module")
 def transformed(tmp_path_factory):
   raw_rows = rows.read_rows(2013, ROW_COUNT)
   # One trip with an impossible hour and no company, as a client might send.
   raw_rows[0]["trip_start_hour"] = "99"
   raw_rows[0]["company"] = ""
-  spec = schema_utils.schema_as_feature_spec(rows.schema()).feature_spec
-  metadata = dataset_metadata.DatasetMetadata.from_feature_spec(spec)
-  with tft_beam.Context(temp_dir=str(tmp_path_factory.mktemp("tft"))):
-    (data, _), _ = (([rows.typed(r) for r in raw_rows], metadata)
-                    | tft_beam.AnalyzeAndTransformDataset(preprocessing_fn))
-  return raw_rows, data
+  return raw_rows, _transform(raw_rows, rows.schema(), tmp_path_factory.mktemp("tft"))
+
+
+def test_a_fallback_schema_without_a_feature_gives_a_graph_without_it(tmp_path):
+  schema = rows.schema()
+  kept = [f for f in schema.feature if f.name not in ("company", "trip_miles")]
+  del schema.feature[:]
+  schema.feature.extend(kept)
+  data = _transform(rows.read_rows(2013, ROW_COUNT), schema, tmp_path)
+  assert "company_xf" not in data[0] and "trip_miles_xf" not in data[0]
+  assert "fare_xf" in data[0] and "big_tipper_xf" in data[0]
 
 
 def test_label_is_big_tipper(transformed):

@@ -3,6 +3,7 @@ Transform graph of the shared end-to-end run (real SQLite MLMD): each broken
 case is refused with its reason recorded on the verdict artifact."""
 import copy
 import json
+import pathlib
 
 import pytest
 import tensorflow_data_validation as tfdv
@@ -11,6 +12,8 @@ from tfx.types import standard_artifacts
 
 from components.compatibility_guard import component as c
 from components.compatibility_guard import executor
+from components.fallback_planner.component import FallbackPlan
+from components.fallback_planner.executor import PLAN_FILE
 from pipeline import configs, metadata
 
 
@@ -44,12 +47,23 @@ def _schema_artifact(tmp_path, schema):
   return artifact
 
 
-def _guard(tmp_path, inputs, excluded=()):
+def _plan(tmp_path, excluded):
+  """A FallbackPlan artifact as FallbackPlanner writes it."""
+  plan = FallbackPlan()
+  plan.uri = str(tmp_path / "plan")
+  pathlib.Path(plan.uri).mkdir()
+  (pathlib.Path(plan.uri) / PLAN_FILE).write_text(json.dumps(
+      {"excluded_features": list(excluded), "kept_drifted_features": [], "broken_inputs": {}}))
+  return plan
+
+
+def _guard(tmp_path, inputs, excluded=None):
   verdict = c.CompatibilityVerdict()
   verdict.uri = str(tmp_path / "verdict")
+  if excluded is not None:
+    inputs = dict(inputs, **{c.FALLBACK_PLAN_KEY: _plan(tmp_path, excluded)})
   inputs = {key: [value] for key, value in inputs.items() if value is not None}
-  executor.Executor().Do(inputs, {c.VERDICT_KEY: [verdict]},
-                         {c.EXCLUDED_FEATURES_KEY: json.dumps(list(excluded))})
+  executor.Executor().Do(inputs, {c.VERDICT_KEY: [verdict]}, {})
   return verdict.get_int_custom_property("compatible"), verdict.get_string_custom_property("reason")
 
 

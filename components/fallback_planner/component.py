@@ -1,0 +1,41 @@
+"""FallbackPlanner: turns a DriftReport into the training schema of a
+fallback model, so that the excluded features flow at run time (through MLMD
+artifacts) into Transform and Trainer, never through a code edit."""
+import json
+
+from tfx import v1 as tfx
+from tfx.types import artifact
+
+from components.drift_detector.component import DriftReport
+from components.fallback_planner import executor
+
+# I/O keys, shared by the pipeline, the executor and the tests.
+DRIFT_REPORT_KEY = "drift_report"
+SCHEMA_KEY = "schema"
+TRAINING_SCHEMA_KEY = "training_schema"
+PLAN_KEY = "plan"
+
+
+class FallbackPlan(artifact.Artifact):
+  """plan.json; custom properties excluded_features, broken_inputs (both
+  comma-separated), broken (0/1) and drift_report_id."""
+  TYPE_NAME = "model_factory.FallbackPlan"
+
+
+@tfx.dsl.components.component
+def FallbackPlanner(  # pylint: disable=invalid-name
+    drift_report: tfx.dsl.components.InputArtifact[DriftReport],
+    schema: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.Schema],
+    training_schema: tfx.dsl.components.OutputArtifact[tfx.types.standard_artifacts.Schema],
+    plan: tfx.dsl.components.OutputArtifact[FallbackPlan],
+    model_inputs: tfx.dsl.components.Parameter[str],
+    keep: tfx.dsl.components.Parameter[str],
+    broken_share: tfx.dsl.components.Parameter[float],
+) -> None:
+  """`model_inputs` and `keep` are JSON lists of raw feature names."""
+  found = executor.run(drift_report.uri, schema.uri, training_schema.uri, plan.uri,
+                       json.loads(model_inputs), json.loads(keep), broken_share)
+  plan.set_string_custom_property("excluded_features", ",".join(found["excluded_features"]))
+  plan.set_string_custom_property("broken_inputs", ",".join(found["broken_inputs"]))
+  plan.set_int_custom_property("broken", int(bool(found["broken_inputs"])))
+  plan.set_int_custom_property("drift_report_id", drift_report.id)

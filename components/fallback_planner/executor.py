@@ -1,0 +1,59 @@
+"""FallbackPlanner logic: which features a fallback model leaves out, and
+whether the served model's inputs are broken on the new span. Pure functions
+over the drift report's JSON and schema protos; `run` does the file I/O."""
+import json
+import pathlib
+
+from tensorflow_metadata.proto.v0 import schema_pb2
+from tfx.utils import io_utils
+
+PLAN_FILE = "plan.json"
+_SCHEMA_FILE = "schema.pbtxt"
+# Measures (from the drift report) that say how many new values the served
+# model cannot use: missing, outside the training min/max, unseen level.
+_BROKEN_MEASURES = {"missing_current": "missing", "minmax_current": "outside the training range",
+                    "new_level_share": "unseen levels"}
+
+
+def plan(report: dict, model_inputs: list, keep: list, broken_share: float) -> dict:
+  """Drifted model inputs to exclude (except `keep`: the label is derived
+  from them), and model inputs broken in at least `broken_share` of rows."""
+  drifted = list(report["drifted_features"])
+  excluded = [name for name in drifted if name in model_inputs and name not in keep]
+  broken = {}
+  for feature in report["features"]:
+    if feature["feature"] not in model_inputs:
+      continue
+    for measure, what in _BROKEN_MEASURES.items():
+      share = feature["measures"].get(measure)
+      if share is not None and share >= broken_share:
+        broken[feature["feature"]] = f"{share:.0%} {what}"
+  return {"excluded_features": excluded,
+          "kept_drifted_features": [n for n in drifted if n in keep],
+          "broken_inputs": broken}
+
+
+def without(schema: schema_pb2.Schema, excluded: list) -> schema_pb2.Schema:
+  """A copy of `schema` without the excluded features: Transform then
+  neither parses nor transforms them, so the fallback cannot depend on them."""
+  reduced = schema_pb2.Schema()
+  reduced.CopyFrom(schema)
+  kept = [f for f in schema.feature if f.name not in set(excluded)]
+  del reduced.feature[:]
+  reduced.feature.extend(kept)
+  return reduced
+
+
+def read_plan(plan_dir: str) -> dict:
+  return json.loads((pathlib.Path(plan_dir) / PLAN_FILE).read_text())
+
+
+def run(report_dir: str, schema_dir: str, schema_out_dir: str, plan_dir: str,
+        model_inputs: list, keep: list, broken_share: float) -> dict:
+  report = json.loads((pathlib.Path(report_dir) / "report.json").read_text())
+  found = plan(report, model_inputs, keep, broken_share)
+  schema = io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(schema_dir))
+  io_utils.write_pbtxt_file(str(pathlib.Path(schema_out_dir) / _SCHEMA_FILE),
+                            without(schema, found["excluded_features"]))
+  (pathlib.Path(plan_dir) / PLAN_FILE).write_text(json.dumps(found, indent=2))
+  return found

@@ -1,0 +1,34 @@
+"""ServingManifest: after a push, records the new version as the active one
+in the serving folder's manifest (see executor.py)."""
+
+from tfx import v1 as tfx
+
+from components.fallback_planner.component import FallbackPlan
+from components.fallback_planner.executor import read_plan
+from components.serving_manifest import executor
+
+
+@tfx.dsl.components.component
+def ServingManifest(  # pylint: disable=invalid-name
+    pushed_model: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.PushedModel],
+    model: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.Model],
+    blessing: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.ModelBlessing],
+    serving_dir: tfx.dsl.components.Parameter[str],
+    plan: tfx.dsl.components.InputArtifact[FallbackPlan] = None,
+) -> None:
+  """`plan` is set for a fallback model; without it the model is the primary."""
+  if not pushed_model.get_int_custom_property("pushed"):
+    raise RuntimeError(f"the Pusher did not push model {model.id}; the manifest stays as it was")
+  excluded, drift_report_id = [], None
+  reason = blessing.get_string_custom_property("reason") or "blessed by the Evaluator"
+  if plan:
+    excluded = read_plan(plan.uri)["excluded_features"]
+    drift_report_id = plan.get_int_custom_property("drift_report_id")
+  version = pushed_model.get_string_custom_property("pushed_version")
+  baseline = blessing.get_int_custom_property("baseline_model_id")
+  executor.write(serving_dir, executor.build(
+      version=version, model_path=pushed_model.get_string_custom_property("pushed_destination"),
+      role="fallback" if plan else "primary", model_id=model.id, excluded_features=excluded,
+      reason=reason, drift_report_id=drift_report_id, replaces_model_id=baseline or None,
+      previous=executor.read(serving_dir)))
+

@@ -1,0 +1,176 @@
+"""python -m pipeline simulate: replays the taxi years in time order.
+
+Trains a primary model on the first window, then feeds every later span as
+new data, one monitoring run each (same seed, same configs as `monitor`).
+After each span it scores, on that span's eval split, the primary model, the
+fallback trained in that run (if any), the model served when the span
+arrived and the model served after the run's decision, with one scorer, so
+the figures compare like with like.
+"""
+import dataclasses
+import functools
+import json
+import pathlib
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers and CI
+import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
+import tensorflow as tf  # pylint: disable=wrong-import-position
+from sklearn.metrics import roc_auc_score  # pylint: disable=wrong-import-position
+from tfx.utils import path_utils  # pylint: disable=wrong-import-position
+
+from components.drift_detector import executor as drift_executor  # pylint: disable=wrong-import-position
+from components.serving_manifest import executor as manifest  # pylint: disable=wrong-import-position
+from pipeline import configs, local_runner, metadata  # pylint: disable=wrong-import-position
+
+PLOT_NAME = "simulation.png"
+TABLE_NAME = "simulation.json"
+
+
+@dataclasses.dataclass
+class SpanResult:
+  span: int
+  verdict: str
+  top_drifted: list
+  action: str
+  served_version: str
+  served_role: str
+  primary_auc: float
+  fallback_auc: float  # None when no fallback was trained
+  served_before_auc: float  # the model in service when the span arrived
+  served_auc: float  # the model in service after the run's decision
+  fallback_seconds: float = None
+
+
+def _eval_files(store, run_report) -> list:
+  """The eval split files of the span the run ingested."""
+  example_gen = next(e for e in run_report.executions if e.node_id == "CsvExampleGen")
+  examples = metadata.output_artifacts(store, example_gen.execution.id)["examples"][0]
+  return sorted(str(p) for p in pathlib.Path(examples.uri, "Split-eval").glob("*.gz"))
+
+
+@functools.lru_cache(maxsize=None)
+def _load(model_dir: str):
+  return tf.saved_model.load(model_dir)
+
+
+def auc(model_dir, files) -> float:
+  scores, labels = drift_executor.score(_load(str(model_dir)), [files], configs.drift_config())
+  return float(roc_auc_score(labels, scores))
+
+
+def _fallback_model_dir(store, run_report):
+  trainer = next((e for e in run_report.executions if e.node_id == "FallbackTrainer"), None)
+  if trainer is None:
+    return None
+  model = metadata.output_artifacts(store, trainer.execution.id)["model"][0]
+  return path_utils.serving_model_path(model.uri)
+
+
+def _action(policy, run_report) -> str:
+  if run_report.drift_verdict != "drift":
+    return "none (no drift)"
+  if policy == "alert":
+    return "alert only"
+  if policy == "retrain":
+    return "retrained, pushed" if run_report.pushed_version else "retrained, not pushed"
+  fallback = run_report.fallback
+  excluded = "+".join(fallback["excluded_features"]) or "nothing"
+  return f"fallback without {excluded}: {'SERVED' if fallback['served'] else 'not served'}"
+
+
+def replay(*, data_root, first_window, last_span, output_dir, policy, workers, write):
+  """Runs the replay; returns the SpanResults, one per monitored span."""
+  paths = local_runner.Paths(pathlib.Path(output_dir))
+  first = local_runner.run(data_root=data_root, spans=first_window, output_dir=output_dir,
+                           workers=workers, write=write)
+  if not first.pushed_version:
+    raise RuntimeError("the first window's model was not pushed; nothing to monitor")
+  primary_dir = first.pushed_path
+  results = []
+  for span in range(first_window[1] + 1, last_span + 1):
+    before = manifest.read(str(paths.serving_dir))
+    window = (max(first_window[0], span - configs.TRAINING_WINDOW_SPANS + 1), span)
+    run_report = local_runner.monitor(data_root=data_root, span=span, window=window,
+                                      output_dir=output_dir, policy=policy, workers=workers,
+                                      write=write)
+    if policy == "retrain" and run_report.pushed_version:
+      primary_dir = run_report.pushed_path
+    store = metadata.open_store(paths.metadata_config())
+    files = _eval_files(store, run_report)
+    after = manifest.read(str(paths.serving_dir))
+    fallback_dir = _fallback_model_dir(store, run_report)
+    result = SpanResult(
+        span=span, verdict=run_report.drift_verdict,
+        top_drifted=[f for f in run_report.drifted_features.split(",") if f][:3],
+        action=_action(policy, run_report), served_version=after["active_version"],
+        served_role=after["role"], primary_auc=auc(primary_dir, files),
+        fallback_auc=auc(fallback_dir, files) if fallback_dir else None,
+        served_before_auc=auc(before["model_path"], files), served_auc=auc(after["model_path"], files),
+        fallback_seconds=(run_report.fallback or {}).get("seconds"))
+    write(span_line(result))
+    results.append(result)
+  return results, first
+
+
+def _f(value) -> str:
+  return "   -  " if value is None else f"{value:.4f}"
+
+
+def span_line(r: SpanResult) -> str:
+  drifted = ", ".join(r.top_drifted) or "-"
+  return (f"== span {r.span}: drift {r.verdict} [{drifted}]; action: {r.action}; serving "
+          f"{r.served_version} ({r.served_role}); AUC primary {_f(r.primary_auc)}, fallback "
+          f"{_f(r.fallback_auc)}, served {_f(r.served_auc)}")
+
+
+def summary_table(results) -> str:
+  header = (f"{'span':>4}  {'verdict':<10} {'served':<9} {'primary':>7} {'fallback':>8} "
+            f"{'served':>7} {'in service':>10}  action")
+  lines = [header, "-" * len(header)]
+  for r in results:
+    lines.append(f"{r.span:>4}  {r.verdict:<10} {r.served_role:<9} {_f(r.primary_auc):>7} "
+                 f"{_f(r.fallback_auc):>8} {_f(r.served_auc):>7} {_f(r.served_before_auc):>10}  "
+                 f"{r.action}")
+  return "\n".join(lines)
+
+
+def plot(results, path: pathlib.Path) -> None:
+  spans = [r.span for r in results]
+  fig, ax = plt.subplots(figsize=(7, 4))
+  ax.plot(spans, [r.primary_auc for r in results], "o--", label="primary only (no action)")
+  ax.plot(spans, [r.served_auc for r in results], "s-", label="served after the decision")
+  ax.plot(spans, [r.served_before_auc for r in results], "^:",
+          label="in service when the span arrived")
+  for r in results:
+    if r.fallback_auc is not None:
+      ax.annotate("fallback" if r.served_role == "fallback" else "fallback lost",
+                  (r.span, r.served_auc), textcoords="offset points", xytext=(0, 8), ha="center")
+  ax.set_xticks(spans)
+  ax.set_xlabel("span (new data)")
+  ax.set_ylabel("AUC on the span's eval split")
+  ax.set_title("Model Factory replay: served model vs primary only")
+  ax.legend(loc="lower left")
+  fig.tight_layout()
+  fig.savefig(path, dpi=100)
+  plt.close(fig)
+
+
+def main(*, data_root, first_window, last_span, output_dir, policy, workers) -> int:
+  write = functools.partial(print, file=sys.stdout, flush=True)
+  results, first = replay(data_root=data_root, first_window=first_window, last_span=last_span,
+                          output_dir=output_dir, policy=policy, workers=workers, write=write)
+  write("\n" + summary_table(results))
+  tuned = [e.seconds for e in first.executions if e.node_id in ("Transform", "Tuner", "Trainer")]
+  timed = [r.fallback_seconds for r in results if r.fallback_seconds]
+  if timed:
+    write(f"\nFallback training (Transform + Trainer, last Tuner's hyperparameters): "
+          f"{min(timed):.1f}-{max(timed):.1f} s; the first window's Transform + Tuner + Trainer: "
+          f"{sum(tuned):.1f} s")
+  plot(results, pathlib.Path(output_dir) / PLOT_NAME)
+  (pathlib.Path(output_dir) / TABLE_NAME).write_text(
+      json.dumps([dataclasses.asdict(r) for r in results], indent=2))
+  write(f"plot: {pathlib.Path(output_dir) / PLOT_NAME}\ntable: {pathlib.Path(output_dir) / TABLE_NAME}")
+  return 0
