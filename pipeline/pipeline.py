@@ -176,6 +176,9 @@ def create_pipeline(
   code = {"seed": seed, "model_code": model_code_fingerprint()}
   schema = schema_gen.outputs["schema"]
   fallback = stage == "monitor" and drift_policy == "fallback"
+  # The served model: the fallback's challenger-of and every Trainer's
+  # warm-start candidate (used only if it passes the compatibility check).
+  served_model = served.outputs["model"] if mlmd_resolvers else None
   # Only training sits in the drift condition. The guard runs in every run
   # (refusing when nothing was trained), so the Pusher's condition always has
   # a verdict to read: TFX fails, rather than skips, a Pusher whose condition
@@ -198,14 +201,15 @@ def create_pipeline(
           examples=examples, schema=schema, code=code, train_steps=train_steps,
           eval_steps=eval_steps, slice_features=slice_features,
           new_examples=example_gen.outputs["examples"],
-          drift_report=drift_detector.outputs["drift_report"], served_model=served.outputs["model"],
+          drift_report=drift_detector.outputs["drift_report"], served_model=served_model,
           min_auc=min_auc, tolerance=fallback_auc_tolerance, broken_share=broken_input_share)
     else:
       trained = _primary(
           examples=examples, schema=schema, code=code, train_steps=train_steps,
           eval_steps=eval_steps, slice_features=slice_features, mlmd_resolvers=mlmd_resolvers,
           tuner_max_trials=tuner_max_trials, tuner_train_steps=tuner_train_steps,
-          min_auc=min_auc, max_auc_drop=max_auc_drop, after=drift_detector)
+          min_auc=min_auc, max_auc_drop=max_auc_drop, after=drift_detector,
+          served_model=served_model)
   components += trained.nodes
   prefix = "Fallback" if fallback else ""
   if mlmd_resolvers:
@@ -250,7 +254,7 @@ class _Trained:
 
 def _primary(*, examples, schema, code, train_steps, eval_steps, slice_features,
              mlmd_resolvers, tuner_max_trials, tuner_train_steps, min_auc, max_auc_drop,
-             after) -> _Trained:
+             after, served_model) -> _Trained:
   """Transform, Tuner, Trainer and Evaluator of a primary model."""
   transform = _transform(examples, schema, code)
   transform.add_upstream_node(after)
@@ -262,7 +266,7 @@ def _primary(*, examples, schema, code, train_steps, eval_steps, slice_features,
       eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
       custom_config={**code, "max_trials": tuner_max_trials})
   trainer = _trainer(transform, schema, tuner.outputs["best_hyperparameters"], code,
-                     train_steps, eval_steps)
+                     train_steps, eval_steps, served_model)
   baseline = tfx.dsl.Resolver(
       strategy_class=(resolvers.BaselineModelStrategy if mlmd_resolvers
                       else tfx.dsl.experimental.LatestBlessedModelStrategy),
@@ -298,7 +302,7 @@ def _fallback(*, examples, schema, code, train_steps, eval_steps, slice_features
   ).with_id("last_tuner_resolver")
   transform = _transform(examples, training_schema, code).with_id("FallbackTransform")
   trainer = _trainer(transform, training_schema, tuned.outputs["hyperparameters"], code,
-                     train_steps, eval_steps).with_id("FallbackTrainer")
+                     train_steps, eval_steps, served_model).with_id("FallbackTrainer")
   evaluator = tfx.components.Evaluator(
       examples=new_examples, model=trainer.outputs["model"], baseline_model=served_model,
       eval_config=_eval_config(slice_features), example_splits=["eval"],
@@ -323,8 +327,9 @@ def _transform(examples, schema, code):
       disable_statistics=True, force_tf_compat_v1=True)
 
 
-def _trainer(transform, schema, hyperparameters, code, train_steps, eval_steps):
+def _trainer(transform, schema, hyperparameters, code, train_steps, eval_steps, base_model):
   return tfx.components.Trainer(
+      base_model=base_model,
       examples=transform.outputs["transformed_examples"],
       transform_graph=transform.outputs["transform_graph"],
       schema=schema,

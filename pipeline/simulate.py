@@ -144,10 +144,12 @@ def plot(results, path: pathlib.Path) -> None:
   ax.plot(spans, [r.served_auc for r in results], "s-", label="served after the decision")
   ax.plot(spans, [r.served_before_auc for r in results], "^:",
           label="in service when the span arrived")
-  for r in results:
-    if r.fallback_auc is not None:
-      ax.annotate("fallback" if r.served_role == "fallback" else "fallback lost",
-                  (r.span, r.served_auc), textcoords="offset points", xytext=(0, 8), ha="center")
+  trained = [r for r in results if r.fallback_auc is not None]
+  ax.plot([r.span for r in trained], [r.fallback_auc for r in trained], "x", markersize=9,
+          label="fallback trained on drift")
+  for r in trained:
+    ax.annotate("served" if r.served_role == "fallback" else "not served",
+                (r.span, r.fallback_auc), textcoords="offset points", xytext=(0, 8), ha="center")
   ax.set_xticks(spans)
   ax.set_xlabel("span (new data)")
   ax.set_ylabel("AUC on the span's eval split")

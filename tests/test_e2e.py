@@ -5,6 +5,7 @@ import json
 import numpy as np
 import tensorflow as tf
 
+from components.serving_manifest import executor as manifest
 from pipeline import configs, metadata
 from tests import rows
 
@@ -44,8 +45,11 @@ def test_blessed_model_is_pushed_into_a_versioned_folder(first_run):
   assert report.blessed is True
   assert report.metrics["auc"] >= configs.MIN_AUC
   versions = sorted(p.name for p in first_run.paths.serving_dir.iterdir())
-  assert versions == [report.pushed_version]
+  assert versions == [report.pushed_version, manifest.FILE_NAME]
   assert report.pushed_path.endswith(report.pushed_version)
+  active = manifest.read(str(first_run.paths.serving_dir))
+  assert active["active_version"] == report.pushed_version and active["role"] == "primary"
+  assert active["excluded_features"] == [] and active["previous"] is None
 
 
 def _serve(run, examples):
@@ -79,7 +83,7 @@ def test_rerun_with_nothing_changed_reuses_every_execution(first_run, second_run
       (e.node_id, e.state) for e in components if e.state != "CACHED"]
   assert second_run.report.pushed_version == first_run.report.pushed_version
   assert sorted(p.name for p in second_run.paths.serving_dir.iterdir()) == [
-      first_run.report.pushed_version]
+      first_run.report.pushed_version, manifest.FILE_NAME]
 
 
 def test_predict_command_scores_a_csv_file(first_run, tmp_path, capsys):

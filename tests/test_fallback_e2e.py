@@ -8,6 +8,7 @@ the shared first run's output, real LocalDagRunner, real SQLite MLMD):
 - a span where only the payment-type mix moves gets a fallback that loses,
   and the primary stays, with the reason.
 """
+import json
 import pathlib
 import shutil
 
@@ -18,6 +19,7 @@ import tensorflow_transform as tft
 
 from components.serving_manifest import executor as manifest
 from pipeline import configs, local_runner, metadata
+from pipeline.model import model as model_code
 from tests import conftest, rows
 
 
@@ -112,6 +114,17 @@ def test_the_fallbacks_graph_and_signature_do_not_need_the_excluded_features(rep
             for r in (without, dict(row, company="Anything Else Inc"), row)]
   assert 0.0 <= scores[0] <= 1.0
   assert scores[0] == pytest.approx(scores[1]) == pytest.approx(scores[2])
+
+
+def test_the_fallback_did_not_warm_start_from_the_incompatible_primary(replay):
+  """The served primary is the fallback Trainer's base_model (an MLMD link
+  too), but it reads the excluded features: the check refuses, training is cold."""
+  _, _, drifted, before, _ = replay
+  facts = json.loads((pathlib.Path(drifted.pushed_path) / model_code.WARM_START_DIR /
+                      model_code.FACTS_FILE).read_text())
+  started = facts["warm_start"]
+  assert started["base_model"] and not started["warm"]
+  assert "feature 'company' the model reads is missing from the current data schema" in started["reason"]
 
 
 def test_the_manifest_names_the_fallback_its_exclusions_and_its_cause(first_run, replay):

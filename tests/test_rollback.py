@@ -6,6 +6,7 @@ import shutil
 import pytest
 import tensorflow_data_validation as tfdv
 
+from components.serving_manifest import executor as manifest
 from pipeline import __main__ as cli
 from pipeline import configs, lineage, metadata, rollback
 
@@ -17,7 +18,7 @@ def output_dir(first_run, tmp_path):
 
 
 def _versions(output_dir):
-  return sorted(p.name for p in (output_dir / "serving").iterdir())
+  return sorted(p.name for p in (output_dir / "serving").iterdir() if p.name != manifest.FILE_NAME)
 
 
 def _store(output_dir):
@@ -37,6 +38,9 @@ def test_rollback_serves_a_copy_and_records_it(first_run, output_dir, capsys):
   facts = lineage.explain(store)  # latest: the rollback, traced to the original model
   assert facts["version"] == versions[1]
   assert facts["data"] and [s["span"] for s in facts["data"]] == [2013, 2014]
+  active = manifest.read(str(output_dir / "serving"))
+  assert active["active_version"] == versions[1] and active["role"] == "rollback"
+  assert active["previous"]["active_version"] == old
 
 
 def test_incompatible_rollback_is_refused(first_run, output_dir, tmp_path, capsys):
@@ -66,4 +70,5 @@ def test_interrupted_rollback_leaves_serving_consistent(first_run, output_dir, m
     rollback.rollback(_store(output_dir), output_dir / "serving", first_run.report.pushed_version,
                       configs.SCHEMA_PATH)
   assert _versions(output_dir) == before  # no half-copied version, no leftover staging folder
+  assert manifest.read(str(output_dir / "serving"))["active_version"] == first_run.report.pushed_version
   assert not _store(output_dir).get_executions_by_type(rollback.EXECUTION_TYPE)

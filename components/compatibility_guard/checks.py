@@ -58,3 +58,25 @@ def check_excluded(required: list, excluded: list) -> list:
   """A fallback model must not read the features it was built without."""
   return [f"the model reads feature '{name}', which it was meant to exclude"
           for name in required if name in set(excluded)]
+
+
+def check_warm_start(base: dict, base_schema: schema_pb2.Schema, current: dict,
+                     current_schema: schema_pb2.Schema) -> list:
+  """Whether a new model may start from a base model's weights. `base` and
+  `current` describe each network: raw_features (what its serving signature
+  parses), inputs (transformed features it reads, in order),
+  hyperparameters, and vocabularies ({feature: tokens}, whose order gives
+  the ids the weights were learned for)."""
+  problems = check_features(base_schema, current_schema, base["raw_features"])
+  if base["inputs"] != current["inputs"]:
+    missing = sorted(set(base["inputs"]) - set(current["inputs"]))
+    extra = sorted(set(current["inputs"]) - set(base["inputs"]))
+    problems.append(f"the networks read different inputs (base only: {missing}, "
+                    f"new only: {extra})")
+  elif base["hyperparameters"] != current["hyperparameters"]:
+    problems.append(f"the networks differ: base hyperparameters {base['hyperparameters']}, "
+                    f"new {current['hyperparameters']}")
+  for name, tokens in sorted(base["vocabularies"].items()):
+    if name in current["vocabularies"] and current["vocabularies"][name] != tokens:
+      problems.append(f"the vocabulary of '{name}' changed, so its ids would stand for other values")
+  return problems

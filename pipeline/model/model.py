@@ -6,16 +6,29 @@ it. BulkInferrer does not load Keras 3 SavedModels in TFX 1.16, so the
 pipeline does not use it (batch scoring reads the pushed SavedModel instead).
 """
 import functools
+import io
+import json
+import os
 
 import keras
 import keras_tuner
+import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 from absl import logging
 from tfx import v1 as tfx
+from tfx.utils import io_utils
 from tfx_bsl.public import tfxio
 
+from components.compatibility_guard import checks
 from pipeline.model import features
+
+# Written next to the SavedModel (the Pusher copies them along) so that a
+# later Trainer can check, then warm-start from, this model.
+WARM_START_DIR = "assets.extra"
+FACTS_FILE = "network.json"
+WEIGHTS_FILE = "weights.npz"
+SCHEMA_FILE = "schema.pbtxt"
 
 TRAIN_BATCH_SIZE = 64
 EVAL_BATCH_SIZE = 256
@@ -125,6 +138,51 @@ class _ServingModule(tf.Module):
     return self._transform(serialized)
 
 
+def network_facts(tf_transform_output, names, hp) -> dict:
+  """What a warm start must match: see checks.check_warm_start."""
+  vocabularies = {key: [t.decode() for t in tf_transform_output.vocabulary_by_name(key)]
+                  for key in features.VOCAB_FEATURES if features.transformed_name(key) in names}
+  return {"raw_features": sorted(tf_transform_output.raw_feature_spec()), "inputs": names,
+          "hyperparameters": hp.values, "vocabularies": vocabularies}
+
+
+def warm_start(model, base_dir, facts: dict, schema_path) -> dict:
+  """Loads the base model's weights into `model` if the compatibility check
+  passes; otherwise leaves it cold. Returns what happened and why."""
+  if not base_dir:
+    return {"base_model": None, "warm": False, "reason": "no served model to start from"}
+  extra = os.path.join(base_dir, WARM_START_DIR)
+  if not tf.io.gfile.exists(os.path.join(extra, FACTS_FILE)):
+    problems = [f"the base model {base_dir} has no {FACTS_FILE}"]
+  else:
+    with tf.io.gfile.GFile(os.path.join(extra, FACTS_FILE)) as f:
+      base = json.load(f)
+    problems = checks.check_warm_start(
+        base, io_utils.SchemaReader().read(os.path.join(extra, SCHEMA_FILE)),
+        facts, io_utils.SchemaReader().read(schema_path))
+  if problems:
+    logging.warning("Cold start: the base model %s fails the compatibility check: %s",
+                    base_dir, "; ".join(problems))
+    return {"base_model": base_dir, "warm": False, "reason": "; ".join(problems)}
+  with tf.io.gfile.GFile(os.path.join(extra, WEIGHTS_FILE), "rb") as f:
+    weights = np.load(io.BytesIO(f.read()))
+  model.set_weights([weights[f"arr_{i}"] for i in range(len(weights.files))])
+  logging.info("Warm start from %s", base_dir)
+  return {"base_model": base_dir, "warm": True, "reason": "compatible"}
+
+
+def _save_network(model_dir, model, facts, schema_path, started) -> None:
+  extra = os.path.join(model_dir, WARM_START_DIR)
+  tf.io.gfile.makedirs(extra)
+  buffer = io.BytesIO()  # np.savez seeks, which GFile (e.g. on GCS) cannot in write mode
+  np.savez(buffer, *model.get_weights())
+  with tf.io.gfile.GFile(os.path.join(extra, WEIGHTS_FILE), "wb") as f:
+    f.write(buffer.getvalue())
+  tf.io.gfile.copy(schema_path, os.path.join(extra, SCHEMA_FILE), overwrite=True)
+  with tf.io.gfile.GFile(os.path.join(extra, FACTS_FILE), "w") as f:
+    json.dump({**facts, "warm_start": started}, f, indent=2)
+
+
 def run_fn(fn_args: tfx.components.FnArgs):
   """Called by the Trainer component."""
   keras.utils.set_random_seed(fn_args.custom_config.get("seed", 0))
@@ -136,6 +194,8 @@ def run_fn(fn_args: tfx.components.FnArgs):
   names = input_names(tf_transform_output)
   logging.info("Hyperparameters: %s; model inputs: %s", hp.values, names)
   model = build_model(hp, names)
+  facts = network_facts(tf_transform_output, names, hp)
+  started = warm_start(model, fn_args.base_model, facts, fn_args.schema_path)
   model.fit(train, steps_per_epoch=fn_args.train_steps, validation_data=evaluation,
             validation_steps=fn_args.eval_steps, verbose=0)
   module = _ServingModule(model, tf_transform_output)
@@ -143,3 +203,4 @@ def run_fn(fn_args: tfx.components.FnArgs):
       "serving_default": module.serve,
       "transform_features": module.transform_features,
   })
+  _save_network(fn_args.serving_model_dir, model, facts, fn_args.schema_path, started)

@@ -17,13 +17,14 @@ IMAGE = "europe-docker.pkg.dev/acme/model-factory/pipeline:test"
 ROOT = "gs://acme-bucket/root"
 NODES = {"CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator", "AnomalyGate",
          "DriftDetector", "Transform", "Tuner", "Trainer", "Evaluator", "CompatibilityGuard", "Pusher",
-         "latest_blessed_model_resolver-model-resolver",
+         "ServingManifest", "latest_blessed_model_resolver-model-resolver",
          "latest_blessed_model_resolver-model-blessing-resolver"}
 DEPENDS = {"StatisticsGen": {"CsvExampleGen"}, "ExampleValidator": {"StatisticsGen", "ImportSchemaGen"},
            "AnomalyGate": {"ExampleValidator"}, "DriftDetector": {"AnomalyGate", "StatisticsGen"},
            "Transform": {"DriftDetector", "CsvExampleGen"}, "Tuner": {"Transform"},
            "Trainer": {"Tuner", "Transform"}, "Evaluator": {"Trainer"}, "CompatibilityGuard": {"Evaluator", "Trainer"},
-           "Pusher": {"CompatibilityGuard", "Evaluator", "Trainer"}}
+           "Pusher": {"CompatibilityGuard", "Evaluator", "Trainer"},
+           "ServingManifest": {"Pusher"}}
 BEAM_COMPONENTS = ("CsvExampleGen", "StatisticsGen", "Transform", "Evaluator")
 
 
