@@ -62,11 +62,7 @@ def explain(store, version: str = "latest") -> dict:
   if hyperparameters:
     hp_file = next(pathlib.Path(hyperparameters[0].uri).glob("*"), None)
     hp_values = json.loads(hp_file.read_text()).get("values") if hp_file else None
-  # The Evaluator's own blessing, or a fallback's ChampionChallenger's (which
-  # read the FallbackEvaluator's evaluation).
-  judge = metadata.producer_execution_id(store, blessing.id)
-  evaluation = (metadata.output_artifacts(store, judge).get("evaluation")
-                or metadata.input_artifacts(store, judge)["evaluation"])[0]
+  evaluation = metadata.evaluations_behind(store, blessing.id)[0]
   custom_config = json.loads(_exec_properties(trainer).get("custom_config", "{}") or "{}")
   drift = []
   drift_type_id = store.get_artifact_type(DriftReport.TYPE_NAME).id

@@ -126,3 +126,13 @@ def producer_execution_id(store, artifact_id: int):
 def consumer_execution_ids(store, artifact_id: int) -> list:
   return sorted({e.execution_id for e in store.get_events_by_artifact_ids([artifact_id])
                  if e.type in _INPUT_EVENTS})
+
+
+def evaluations_behind(store, blessing_id: int) -> list:
+  """The ModelEvaluation a blessing rests on: the Evaluator's own output, or
+  what a fallback's ChampionChallenger read (the FallbackEvaluator's)."""
+  judge = producer_execution_id(store, blessing_id)
+  if judge is None:
+    return []
+  return output_artifacts(store, judge).get("evaluation") or input_artifacts(store, judge).get(
+      "evaluation", [])

@@ -81,14 +81,30 @@ def statistics_of(store, examples_ids) -> set:
   return result
 
 
+def pushed_model_ids(store) -> list:
+  """Ids of the models that were pushed (by a Pusher or a rollback), the
+  most recently pushed first: what serving actually saw, unlike "blessed"
+  (a blessed model may still have been refused by the CompatibilityGuard)."""
+  result = []
+  for pushed in sorted(store.get_artifacts_by_type("PushedModel"), key=lambda a: a.id, reverse=True):
+    if not metadata.custom(pushed, "pushed", 0):
+      continue
+    for model in metadata.input_artifacts(
+        store, metadata.producer_execution_id(store, pushed.id)).get("model", []):
+      if model.id not in result:
+        result.append(model.id)
+  return result
+
+
 class ServedModelBaselineStrategy(tfx.dsl.experimental.ResolverStrategy):
   """What new data is compared with: the served model's training data.
 
-  Picks the latest blessed model that was not trained on `current_span`
-  (a rerun on the same span then resolves the same baseline as the first
-  run, so it stays cached), with its blessing evaluation and the raw
-  examples and statistics of its training window, by MLMD lineage. Without
-  such a model, falls back to the statistics of `fallback_span`, if set.
+  Picks the most recently pushed model that was not trained on
+  `current_span` (a rerun on the same span then resolves the same baseline
+  as the first run, so it stays cached), with its blessing, the evaluation
+  behind it and the raw examples and statistics of its training window, by
+  MLMD lineage. Without such a model, falls back to the statistics of
+  `fallback_span`, if set.
   """
 
   def __init__(self, current_span: int, fallback_span: int = 0):
@@ -101,15 +117,15 @@ class ServedModelBaselineStrategy(tfx.dsl.experimental.ResolverStrategy):
     blessing_of = {b.get_int_custom_property(_CURRENT_MODEL_ID): b
                    for b in input_dict["model_blessing"]
                    if b.get_int_custom_property(_BLESSED) == 1}
-    for model in sorted(input_dict["model"], key=lambda m: m.id, reverse=True):
+    models = {m.id: m for m in input_dict["model"]}
+    for model in (models[i] for i in pushed_model_ids(store) if i in models):
       if model.id not in blessing_of:
         continue
       trained_on = set(training_examples(store, model.id))
       if not trained_on or self._current_span in {span_of.get(i) for i in trained_on}:
         continue
       blessing = blessing_of[model.id]
-      evaluator = metadata.producer_execution_id(store, blessing.id)
-      evaluation_ids = {a.id for a in metadata.output_artifacts(store, evaluator).get("evaluation", [])}
+      evaluation_ids = {a.id for a in metadata.evaluations_behind(store, blessing.id)}
       stats_ids = statistics_of(store, trained_on)
       result.update(
           model=[model], model_blessing=[blessing],

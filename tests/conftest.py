@@ -40,6 +40,27 @@ def run_pipeline(data_root, output_dir, spans=SAMPLE_SPANS) -> Run:
   return Run(paths, report, [r for r in _run_ids(paths) if r not in before])
 
 
+def served_model_inputs(store) -> dict:
+  """Every artifact of the types ServedModelBaselineStrategy reads, as its
+  resolver node would pass them (Examples: ExampleGen's raw ones only)."""
+  from tfx.types import standard_artifacts  # pylint: disable=import-outside-toplevel
+
+  def artifacts(cls):
+    result = []
+    for proto in store.get_artifacts_by_type(cls.TYPE_NAME):
+      artifact = cls()
+      artifact.set_mlmd_artifact(proto)
+      result.append(artifact)
+    return result
+
+  return {"model": artifacts(standard_artifacts.Model),
+          "model_blessing": artifacts(standard_artifacts.ModelBlessing),
+          "evaluation": artifacts(standard_artifacts.ModelEvaluation),
+          "statistics": artifacts(standard_artifacts.ExampleStatistics),
+          "examples": [a for a in artifacts(standard_artifacts.Examples)
+                       if a.has_custom_property("input_fingerprint")]}
+
+
 def _run_ids(paths):
   store = metadata.open_store(paths.metadata_config())
   return [c.name for c in sorted(store.get_contexts_by_type("pipeline_run"), key=lambda c: c.id)]

@@ -57,24 +57,9 @@ def test_2016_drifts_from_the_served_models_training_data(first_run, drift_run):
 def test_without_an_eligible_model_the_baseline_falls_back_to_an_explicit_span(first_run):
   """The only blessed model was trained on 2014, so for span 2014 it is not a
   baseline; with fallback_span=2013 the statistics of span 2013 are."""
-  from tfx.types import standard_artifacts
   from pipeline import resolvers
   store = first_run.store()
-
-  def artifacts(type_name, cls):
-    result = []
-    for proto in store.get_artifacts_by_type(type_name):
-      artifact = cls()
-      artifact.set_mlmd_artifact(proto)
-      result.append(artifact)
-    return result
-
-  inputs = {"model": artifacts("Model", standard_artifacts.Model),
-            "model_blessing": artifacts("ModelBlessing", standard_artifacts.ModelBlessing),
-            "evaluation": artifacts("ModelEvaluation", standard_artifacts.ModelEvaluation),
-            "statistics": artifacts("ExampleStatistics", standard_artifacts.ExampleStatistics),
-            "examples": [a for a in artifacts("Examples", standard_artifacts.Examples)
-                         if a.has_custom_property("input_fingerprint")]}
+  inputs = conftest.served_model_inputs(store)
   fallback = resolvers.ServedModelBaselineStrategy(current_span=2014, fallback_span=2013)
   result = fallback.resolve_artifacts(store, inputs)
   assert result["model"] == []

@@ -18,7 +18,7 @@ import tensorflow as tf
 import tensorflow_transform as tft
 
 from components.serving_manifest import executor as manifest
-from pipeline import configs, local_runner, metadata
+from pipeline import configs, local_runner, metadata, resolvers
 from pipeline.model import model as model_code
 from tests import conftest, rows
 
@@ -164,6 +164,22 @@ def test_mlmd_links_the_fallback_to_its_drift_report_and_the_model_it_replaces(r
   verdict = metadata.output_artifacts(
       store, _node(store, drifted, "FallbackCompatibilityGuard").execution.id)["verdict"][0]
   assert metadata.custom(verdict, "compatible") == 1
+
+
+def test_the_served_fallback_is_the_next_drift_baseline(replay):
+  """Served means pushed: the next span is compared with the fallback's
+  training data; a rerun on span 2016 still resolves the primary (the
+  fallback was trained on 2016), so that rerun stays cached."""
+  paths, _, drifted, before, _ = replay
+  store = metadata.open_store(paths.metadata_config())
+  inputs = conftest.served_model_inputs(store)
+  fallback_id = manifest.read(str(paths.serving_dir))["model_id"]
+  (following,) = resolvers.ServedModelBaselineStrategy(current_span=2017).resolve_artifacts(
+      store, inputs)["model"]
+  assert following.id == fallback_id != before["model_id"]
+  (rerun,) = resolvers.ServedModelBaselineStrategy(current_span=2016).resolve_artifacts(
+      store, inputs)["model"]
+  assert rerun.id == before["model_id"]
 
 
 def test_a_fallback_that_loses_leaves_the_primary_served(first_run, tmp_path_factory):
