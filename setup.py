@@ -15,6 +15,8 @@ setup(
         "keras-tuner==1.4.8",
         # Drift report charts.
         "matplotlib>=3.9,<3.10",
+        # The HTML model card (already installed with TensorBoard).
+        "markdown>=3.4",
     ],
     extras_require={"test": ["pytest"]},
 )

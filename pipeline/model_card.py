@@ -1,8 +1,10 @@
-"""A model card (Markdown) next to every pushed model: intended use, training
+"""A model card (Markdown and HTML) next to every pushed model: intended use, training
 window with every feature's range, metrics overall and by slice, and when
 not to use the model. Built from MLMD lineage and artifact files."""
+import html
 import pathlib
 
+import markdown
 import tensorflow_data_validation as tfdv
 import tensorflow_model_analysis as tfma
 
@@ -96,9 +98,23 @@ def render(facts: dict, training: dict) -> str:
   return "\n".join(lines) + "\n"
 
 
+_HTML_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Model card {version}</title>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
+table{{border-collapse:collapse}} th,td{{border:1px solid #ccc;padding:.2em .6em}}</style>
+</head><body>
+{body}
+</body></html>
+"""
+
+
 def write(store, version: str = "latest") -> pathlib.Path:
-  """Writes the card into the pushed version's folder; returns its path."""
+  """Writes the card into the pushed version's folder, as Markdown and as
+  HTML (the same text); returns the Markdown file's path."""
   facts = lineage.explain(store, version)
   card = pathlib.Path(facts["pushed_to"]) / FILE_NAME
-  card.write_text(render(facts, _training_summaries(store, facts["model"]["mlmd_id"])))
+  text = render(facts, _training_summaries(store, facts["model"]["mlmd_id"]))
+  card.write_text(text)
+  card.with_suffix(".html").write_text(_HTML_PAGE.format(
+      version=html.escape(facts["version"]), body=markdown.markdown(text, extensions=["tables"])))
   return card

@@ -161,3 +161,5 @@ def test_model_card_is_written_next_to_the_pushed_model(first_run):
     assert f"| {feature} |" in card, feature
   assert "| payment_type = Credit Card |" in card and "| trip_start_hour = " in card
   assert "Among credit-card trips" in card and "Drift verdict when it was trained" in card
+  page = (first_run.paths.serving_dir / first_run.report.pushed_version / "model_card.html").read_text()
+  assert "<h2>When not to use this model</h2>" in page and "<td>payment_type = Credit Card</td>" in page
