@@ -2,10 +2,11 @@
 
 Trains a primary model on the first window, then feeds every later span as
 new data, one monitoring run each (same seed, same configs as `monitor`).
-After each span it scores, on that span's eval split, the primary model, the
-fallback trained in that run (if any), the model served when the span
-arrived and the model served after the run's decision, with one scorer, so
-the figures compare like with like.
+After each span it scores, on that span's eval split, the primary model of
+the first window (never replaced: the primary-only baseline), the fallback
+trained in that run (if any), the model served when the span arrived and
+the model served after the run's decision, with one scorer, so the figures
+compare like with like.
 """
 import dataclasses
 import functools
@@ -88,7 +89,7 @@ def replay(*, data_root, first_window, last_span, output_dir, policy, workers, w
                            workers=workers, write=write)
   if not first.pushed_version:
     raise RuntimeError("the first window's model was not pushed; nothing to monitor")
-  primary_dir = first.pushed_path
+  primary_dir = first.pushed_path  # the primary-only baseline: never replaced
   results = []
   for span in range(first_window[1] + 1, last_span + 1):
     before = manifest.read(str(paths.serving_dir))
@@ -96,8 +97,6 @@ def replay(*, data_root, first_window, last_span, output_dir, policy, workers, w
     run_report = local_runner.monitor(data_root=data_root, span=span, window=window,
                                       output_dir=output_dir, policy=policy, workers=workers,
                                       write=write)
-    if policy == "retrain" and run_report.pushed_version:
-      primary_dir = run_report.pushed_path
     store = metadata.open_store(paths.metadata_config())
     files = _eval_files(store, run_report)
     after = manifest.read(str(paths.serving_dir))
