@@ -4,6 +4,7 @@ import os
 
 import tensorflow_model_analysis as tfma
 
+from components.serving_manifest import executor as manifest
 from pipeline import configs, metadata
 
 # Metrics shown in the summary, in this order, from the overall slice.
@@ -27,6 +28,7 @@ class RunReport:
   # A monitoring run's fallback: excluded_features, served (bool), reason,
   # fallback_auc, served_auc (the model it was compared with), seconds to train.
   fallback: dict = None
+  trained: bool = False  # a Trainer (primary or fallback) ran or was reused
 
 
 def overall_metrics(evaluation_uri: str) -> dict:
@@ -64,6 +66,7 @@ def read(store) -> RunReport:
   executions = metadata.run_executions(store, configs.PIPELINE_NAME, run_id)
   report = RunReport(run_id=run_id, executions=executions)
   by_node = {e.node_id: e for e in executions}
+  report.trained = any(node in by_node for node in ("Trainer", "FallbackTrainer"))
   if "Evaluator" in by_node:
     outputs = metadata.output_artifacts(store, by_node["Evaluator"].execution.id)
     evaluation_uri = outputs["evaluation"][0].uri
@@ -108,6 +111,8 @@ def format_summary(report: RunReport, paths) -> str:
     reused = " (unchanged since an earlier run; reused from cache)" if report.pushed_reused else ""
     lines.append(f"Model pushed: version {report.pushed_version}{reused}")
     lines.append(f"  model card: {os.path.join(report.pushed_path, 'model_card.md')}")
+  elif not report.trained:
+    lines.append("Nothing trained in this run (no drift that calls for it, or policy alert).")
   elif report.blessed is False:
     lines.append("No model pushed: the Evaluator did not bless the candidate.")
     lines += [f"  - {reason}" for reason in report.not_blessed_reasons]
@@ -131,6 +136,12 @@ def format_summary(report: RunReport, paths) -> str:
   if report.blessed is not None:
     baseline = "against the last blessed model" if report.has_baseline else "no earlier blessed model"
     lines.append(f"Blessing: {'BLESSED' if report.blessed else 'NOT BLESSED'} ({baseline})")
+  active = manifest.read(str(paths.serving_dir))
+  if active:
+    excluded = (f", without {', '.join(active['excluded_features'])}"
+                if active["excluded_features"] else "")
+    lines.append(f"Serving now: version {active['active_version']} ({active['role']}{excluded}), "
+                 f"active since {active['activated_at']}")
   lines += [
       f"Serving folder:  {report.pushed_path or paths.serving_dir}",
       f"Pipeline root:   {paths.pipeline_root}",

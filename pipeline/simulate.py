@@ -138,7 +138,7 @@ def summary_table(results) -> str:
 
 def plot(results, path: pathlib.Path) -> None:
   spans = [r.span for r in results]
-  fig, ax = plt.subplots(figsize=(7, 4))
+  fig, ax = plt.subplots(figsize=(7, 5))
   ax.plot(spans, [r.primary_auc for r in results], "o--", label="primary only (no action)")
   ax.plot(spans, [r.served_auc for r in results], "s-", label="served after the decision")
   ax.plot(spans, [r.served_before_auc for r in results], "^:",
@@ -149,11 +149,12 @@ def plot(results, path: pathlib.Path) -> None:
   for r in trained:
     ax.annotate("served" if r.served_role == "fallback" else "not served",
                 (r.span, r.fallback_auc), textcoords="offset points", xytext=(0, 8), ha="center")
+  ax.axhline(configs.MIN_AUC, color="gray", linestyle=":", label="MIN_AUC (never served below)")
   ax.set_xticks(spans)
   ax.set_xlabel("span (new data)")
   ax.set_ylabel("AUC on the span's eval split")
   ax.set_title("Model Factory replay: served model vs primary only")
-  ax.legend(loc="lower left")
+  ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize="small")
   fig.tight_layout()
   fig.savefig(path, dpi=100)
   plt.close(fig)

@@ -18,7 +18,7 @@ import tensorflow as tf
 import tensorflow_transform as tft
 
 from components.serving_manifest import executor as manifest
-from pipeline import configs, local_runner, metadata, resolvers
+from pipeline import configs, local_runner, metadata, report, resolvers
 from pipeline.model import model as model_code
 from tests import conftest, rows
 
@@ -86,6 +86,17 @@ def test_a_span_like_the_training_data_triggers_no_fallback(replay):
     assert execution is None or execution.state != "COMPLETE", node
   assert quiet.fallback is None and quiet.pushed_version is None
   assert after == before and before["role"] == "primary"
+
+
+def test_the_summaries_say_what_each_run_did(replay):
+  paths, quiet, drifted, before, _ = replay
+  quiet_text = report.format_summary(quiet, paths)
+  assert "Nothing trained in this run" in quiet_text
+  drifted_text = report.format_summary(drifted, paths)
+  (line,) = [l for l in drifted_text.splitlines() if l.startswith("Fallback model without")]
+  assert "company" in line and "trip_miles" in line and line.endswith(": SERVED")
+  assert f"Model pushed: version {drifted.pushed_version}" in drifted_text
+  assert f"Serving now: version {drifted.pushed_version} (fallback, without " in drifted_text
 
 
 def test_a_broken_span_gets_a_fallback_without_the_drifted_features(replay):
