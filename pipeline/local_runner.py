@@ -160,6 +160,13 @@ _ANNOUNCE = {"ingest": "Ingesting span {span}",
              "monitor": "Monitoring span {span} (on drift: {policy}; window {first}-{last})"}
 
 
+def _newest_run(store):
+  try:
+    return metadata.latest_run_id(store)
+  except LookupError:  # nothing has run in this output folder yet
+    return None
+
+
 def _execute(data_root, steps, window, output_dir, workers, policy, write):
   # Bound now: the run redirects sys.stdout to the log file.
   write = write or functools.partial(print, file=sys.stdout, flush=True)
@@ -173,11 +180,15 @@ def _execute(data_root, steps, window, output_dir, workers, policy, write):
   with _tfx_logs_to(log_path, ComponentProgress(write)):
     for span, stage in steps:
       write(_ANNOUNCE[stage].format(span=span, first=window[0], last=window[1], policy=policy))
-      tfx.orchestration.LocalDagRunner().run(build_pipeline(
-          data_root=data_root, ingest_span=span, train_spans=window, stage=stage,
-          paths=paths, workers=workers, drift_policy=policy))
-      store = metadata.open_store(paths.metadata_config())
-      provenance.record(store, metadata.latest_run_id(store), facts)
+      before = _newest_run(metadata.open_store(paths.metadata_config()))
+      try:
+        tfx.orchestration.LocalDagRunner().run(build_pipeline(
+            data_root=data_root, ingest_span=span, train_spans=window, stage=stage,
+            paths=paths, workers=workers, drift_policy=policy))
+      finally:  # a failed run (e.g. stopped by the AnomalyGate) gets its provenance too
+        store = metadata.open_store(paths.metadata_config())
+        if _newest_run(store) not in (None, before):
+          provenance.record(store, _newest_run(store), facts)
     # Inside the block: reading TFMA's results logs deprecation warnings too.
     result = report.read(store)
     if result.pushed_version and not (pathlib.Path(result.pushed_path) / model_card.FILE_NAME).exists():

@@ -3,7 +3,7 @@ serving folder of an earlier good run is left exactly as it was."""
 import shutil
 
 from pipeline import __main__ as cli
-from pipeline import configs, metadata
+from pipeline import configs, metadata, provenance
 from tests import conftest, corrupt
 
 
@@ -35,3 +35,6 @@ def test_corrupted_span_stops_the_run_and_pushes_nothing(first_run, tmp_path, ca
   states = {e.node_id: e.state for e in failed_run}
   assert states["AnomalyGate"] == "FAILED"
   assert not {"Transform", "Tuner", "Trainer", "Evaluator", "Pusher"} & set(states)
+  # The failed run's provenance is recorded all the same.
+  gate = next(e for e in failed_run if e.node_id == "AnomalyGate").execution
+  assert provenance.of_execution(store, gate.id)["config_sha256"] == provenance.config_sha256()
