@@ -237,7 +237,7 @@ def _monitor(args) -> int:
     return _report(args, lambda: local_runner.monitor(
         data_root=args.data_root.resolve(), span=args.span, window=window,
         output_dir=args.output_dir, policy=args.policy, workers=args.workers))
-  except (ValueError, RuntimeError) as error:  # e.g. a window span never ingested
+  except (ValueError, RuntimeError) as error:  # bad window, or a node failed (see the log)
     print(f"error: {error}", file=sys.stderr)
     return 1
 

@@ -152,6 +152,14 @@ def monitor(*, data_root, span, window, output_dir, policy=configs.DRIFT_POLICY,
   train on `window`, the spans (first, last) ending with `span`)."""
   if window[1] != span:
     raise ValueError(f"the training window {window} must end with the new span {span}")
+  store = metadata.open_store(Paths(pathlib.Path(output_dir).resolve()).metadata_config())
+  ingested = {metadata.custom(a, "span") for a in store.get_artifacts_by_type("Examples")
+              if metadata.custom(a, "input_fingerprint")}  # ExampleGen's, not Transform's
+  missing = [s for s in range(window[0], span) if s not in ingested]
+  if missing:
+    raise ValueError(f"span(s) {missing} of the training window {window[0]}-{window[1]} were never "
+                     f"ingested into {output_dir}: monitor them first (in time order), or pass "
+                     f"--window {span}-{span}")
   return _execute(data_root, [(span, "monitor")], window, output_dir, workers, policy, write)
 
 
