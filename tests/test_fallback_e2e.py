@@ -6,7 +6,9 @@ the shared first run's output, real LocalDagRunner, real SQLite MLMD):
   is corrupted (x100) gets a fallback without those features, evaluated
   against the served model and pushed, with the manifest and MLMD lineage;
 - a span where only the payment-type mix moves gets a fallback that loses,
-  and the primary stays, with the reason.
+  and the primary stays, with the reason;
+- with policy `retrain`, the broken span triggers Transform + Tuner +
+  Trainer on the newest window instead.
 """
 import json
 import pathlib
@@ -16,6 +18,7 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 import tensorflow_transform as tft
+from tfx.utils import path_utils
 
 from components.serving_manifest import executor as manifest
 from pipeline import configs, local_runner, metadata, report, resolvers
@@ -211,3 +214,30 @@ def test_a_fallback_that_loses_leaves_the_primary_served(first_run, tmp_path_fac
       store, _node(store, result, "FallbackCompatibilityGuard").execution.id)["verdict"][0]
   assert metadata.custom(verdict, "compatible") == 0
   assert "the served model stays" in metadata.custom(verdict, "reason")
+
+
+def test_the_retrain_policy_retrains_on_the_newest_window(first_run, tmp_path_factory):
+  root = tmp_path_factory.mktemp("retrain")
+  paths = _copy(first_run, root)
+  _write_span(root / "spans", 2015, _corrupt)
+  result = local_runner.monitor(data_root=root / "spans", span=2015, window=(2014, 2015),
+                                output_dir=paths.output_dir, policy="retrain", workers=1)
+  assert result.drift_verdict == "drift" and result.fallback is None
+  store = metadata.open_store(paths.metadata_config())
+  states = {e.node_id: e.state for e in result.executions}
+  assert all(states.get(n) == "COMPLETE" for n in ("Transform", "Tuner", "Trainer", "Evaluator"))
+  transform = _node(store, result, "Transform").execution.id
+  spans = sorted(metadata.custom(a, "span")
+                 for a in metadata.input_artifacts(store, transform)["examples"])
+  assert spans == [2014, 2015]
+  trainer = _node(store, result, "Trainer").execution.id
+  (model,) = metadata.output_artifacts(store, trainer)["model"]
+  started = json.loads((pathlib.Path(path_utils.serving_model_path(model.uri)) /
+                        model_code.WARM_START_DIR / model_code.FACTS_FILE).read_text())["warm_start"]
+  # The served model is the base, but company's vocabulary changed: cold start.
+  assert not started["warm"] and "the vocabulary of 'company' changed" in started["reason"]
+  # The retrained primary beats the served one on the window's eval split
+  # (which holds the broken span) and replaces it as the primary.
+  active = manifest.read(str(paths.serving_dir))
+  assert result.blessed and active["active_version"] == result.pushed_version
+  assert active["role"] == "primary" and active["previous"]["active_version"] == first_run.report.pushed_version
