@@ -28,6 +28,10 @@ def parse_spans(text: str) -> tuple:
   return first, last
 
 
+# pipeline.DRIFT_POLICIES, repeated so that parsing arguments needs no TFX import.
+_POLICIES = ("alert", "fallback", "retrain")
+
+
 def _parser():
   parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
   commands = parser.add_subparsers(dest="command", required=True)
@@ -46,8 +50,9 @@ def _parser():
   monitor.add_argument("--span", type=int, required=True, help="the new span")
   monitor.add_argument("--window", type=parse_spans,
                        help=f"training window ending with the span (default: the last "
-                            f"{configs.TRAINING_WINDOW_SPANS} spans)")
-  monitor.add_argument("--policy", choices=["alert", "fallback", "retrain"],
+                            f"{configs.TRAINING_WINDOW_SPANS} spans, none before the first "
+                            "one ingested)")
+  monitor.add_argument("--policy", choices=_POLICIES,
                        default=configs.DRIFT_POLICY,
                        help=f"what to do on drift (default {configs.DRIFT_POLICY})")
   simulate = commands.add_parser("simulate", help="replay the taxi years: train, then monitor "
@@ -55,7 +60,7 @@ def _parser():
   simulate.add_argument("--first-window", type=parse_spans,
                         default=configs.SIMULATE_FIRST_WINDOW, help="first training window")
   simulate.add_argument("--last-span", type=int, default=configs.SIMULATE_LAST_SPAN)
-  simulate.add_argument("--policy", choices=["alert", "fallback", "retrain"],
+  simulate.add_argument("--policy", choices=_POLICIES,
                         default=configs.DRIFT_POLICY)
   for command in (monitor, simulate):
     command.add_argument("--data-root", type=pathlib.Path, default=configs.DATA_ROOT,
@@ -65,7 +70,8 @@ def _parser():
   monitor.add_argument("--output-dir", type=pathlib.Path, default=configs.OUTPUT_DIR,
                        help="where `run` wrote (default: output/)")
   simulate.add_argument("--output-dir", type=pathlib.Path, default=configs.OUTPUT_DIR / "simulate",
-                        help="a fresh folder for the replay (default: output/simulate)")
+                        help="where the replay writes (default: output/simulate; a rerun "
+                             "reuses its cache)")
   predict = commands.add_parser("predict", help="score CSV rows with the latest pushed model")
   predict.add_argument("--csv", type=pathlib.Path, required=True,
                        help="CSV file with the training columns (label columns optional)")
@@ -230,12 +236,11 @@ def _run(args) -> int:
 
 def _monitor(args) -> int:
   from pipeline import local_runner
-  window = args.window or (max(args.span - configs.TRAINING_WINDOW_SPANS + 1, 0), args.span)
   if _missing_spans(args.data_root, (args.span, args.span)):
     return 1
   try:
     return _report(args, lambda: local_runner.monitor(
-        data_root=args.data_root.resolve(), span=args.span, window=window,
+        data_root=args.data_root.resolve(), span=args.span, window=args.window,
         output_dir=args.output_dir, policy=args.policy, workers=args.workers))
   except (ValueError, RuntimeError) as error:  # bad window, or a node failed (see the log)
     print(f"error: {error}", file=sys.stderr)

@@ -5,6 +5,7 @@ import json
 import pathlib
 
 from components.drift_detector.component import DriftReport
+from components.fallback_planner import component as planning
 from pipeline import metadata, provenance, report
 
 
@@ -100,12 +101,14 @@ def _fallback(store, schema, blessing):
   """For a fallback model (its training schema came from FallbackPlanner):
   what it excludes, the drift report that caused it, the model it replaces."""
   planner = metadata.producer_execution_id(store, schema.id)
-  plan = metadata.output_artifacts(store, planner).get("plan") if planner is not None else None
+  plan = (metadata.output_artifacts(store, planner).get(planning.PLAN_KEY)
+          if planner is not None else None)
   if not plan:
     return None
   excluded = metadata.custom(plan[0], "excluded_features", "")
   return {"excluded_features": excluded.split(",") if excluded else [],
-          "drift_report_id": metadata.input_artifacts(store, planner)["drift_report"][0].id,
+          "drift_report_id": metadata.input_artifacts(
+              store, planner)[planning.DRIFT_REPORT_KEY][0].id,
           "replaces_model_id": metadata.custom(blessing, "baseline_model_id"),
           "reason": metadata.custom(blessing, "reason")}
 

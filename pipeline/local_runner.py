@@ -145,16 +145,19 @@ def run(*, data_root, spans, output_dir, workers=configs.DEFAULT_BEAM_WORKERS,
   return _execute(data_root, steps, spans, output_dir, workers, configs.DRIFT_POLICY, write)
 
 
-def monitor(*, data_root, span, window, output_dir, policy=configs.DRIFT_POLICY,
+def monitor(*, data_root, span, output_dir, window=None, policy=configs.DRIFT_POLICY,
             workers=configs.DEFAULT_BEAM_WORKERS, write=None) -> report.RunReport:
   """Feeds one new span: validates it, checks it for drift against the
   served model, and acts by `policy` (alert, fallback or retrain, which
-  train on `window`, the spans (first, last) ending with `span`)."""
-  if window[1] != span:
-    raise ValueError(f"the training window {window} must end with the new span {span}")
+  train on `window`, the spans (first, last) ending with `span`; by default
+  the last TRAINING_WINDOW_SPANS spans, from the first one ingested here)."""
   store = metadata.open_store(Paths(pathlib.Path(output_dir).resolve()).metadata_config())
   ingested = {metadata.custom(a, "span") for a in store.get_artifacts_by_type("Examples")
               if metadata.custom(a, "input_fingerprint")}  # ExampleGen's, not Transform's
+  window = window or (max(span - configs.TRAINING_WINDOW_SPANS + 1, min(ingested, default=span)),
+                      span)
+  if window[1] != span:
+    raise ValueError(f"the training window {window} must end with the new span {span}")
   missing = [s for s in range(window[0], span) if s not in ingested]
   if missing:
     raise ValueError(f"span(s) {missing} of the training window {window[0]}-{window[1]} were never "
@@ -195,8 +198,9 @@ def _execute(data_root, steps, window, output_dir, workers, policy, write):
             paths=paths, workers=workers, drift_policy=policy))
       finally:  # a failed run (e.g. stopped by the AnomalyGate) gets its provenance too
         store = metadata.open_store(paths.metadata_config())
-        if _newest_run(store) not in (None, before):
-          provenance.record(store, _newest_run(store), facts)
+        after = _newest_run(store)
+        if after not in (None, before):
+          provenance.record(store, after, facts)
     # Inside the block: reading TFMA's results logs deprecation warnings too.
     result = report.read(store)
     if result.pushed_version and not (pathlib.Path(result.pushed_path) / model_card.FILE_NAME).exists():

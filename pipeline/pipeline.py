@@ -11,9 +11,11 @@ from tfx import v1 as tfx
 from tfx.proto import example_gen_pb2, range_config_pb2
 
 from components.anomaly_gate.component import AnomalyGate
+from components.champion_challenger import component as deciding
 from components.champion_challenger.component import ChampionChallenger
 from components.compatibility_guard.component import CompatibilityGuard
 from components.drift_detector.component import DriftDetector
+from components.fallback_planner import component as planning
 from components.fallback_planner.component import FallbackPlanner
 from components.serving_manifest.component import ServingManifest
 from pipeline import resolvers
@@ -293,7 +295,7 @@ def _fallback(*, examples, schema, code, train_steps, eval_steps, slice_features
       drift_report=drift_report, schema=schema,
       model_inputs=json.dumps(list(features.raw_input_features())),
       keep=json.dumps(list(features.LABEL_SOURCES)), broken_share=broken_share)
-  training_schema = planner.outputs["training_schema"]
+  training_schema = planner.outputs[planning.TRAINING_SCHEMA_KEY]
   tuned = tfx.dsl.Resolver(
       strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
       hyperparameters=tfx.dsl.Channel(
@@ -309,11 +311,11 @@ def _fallback(*, examples, schema, code, train_steps, eval_steps, slice_features
   ).with_id("FallbackEvaluator")
   decision = ChampionChallenger(
       evaluation=evaluator.outputs["evaluation"], model=trainer.outputs["model"],
-      plan=planner.outputs["plan"], baseline_model=served_model,
+      plan=planner.outputs[planning.PLAN_KEY], baseline_model=served_model,
       min_auc=min_auc, tolerance=tolerance)
   return _Trained([planner, tuned, transform, trainer, evaluator, decision],
-                  trainer.outputs["model"], decision.outputs["blessing"],
-                  transform.outputs["transform_graph"], planner.outputs["plan"])
+                  trainer.outputs["model"], decision.outputs[deciding.BLESSING_KEY],
+                  transform.outputs["transform_graph"], planner.outputs[planning.PLAN_KEY])
 
 
 def _transform(examples, schema, code):

@@ -4,6 +4,9 @@ import os
 
 import tensorflow_model_analysis as tfma
 
+from components import tfma_results
+from components.champion_challenger import component as deciding
+from components.fallback_planner import component as planning
 from components.serving_manifest import executor as manifest
 from pipeline import configs, metadata
 
@@ -32,14 +35,9 @@ class RunReport:
 
 
 def overall_metrics(evaluation_uri: str) -> dict:
-  """{metric name: value} of the overall slice of a TFMA evaluation."""
-  result = tfma.load_eval_result(evaluation_uri)
-  for slice_key, metrics in result.slicing_metrics:
-    if slice_key == ():
-      values = metrics[""][""]
-      return {name: list(v.values())[0] for name, v in values.items()
-              if name in _SUMMARY_METRICS and isinstance(v, dict)}
-  return {}
+  """The summary metrics of the overall slice of a TFMA evaluation."""
+  return {name: value for name, value in tfma_results.overall(evaluation_uri).items()
+          if name in _SUMMARY_METRICS}
 
 
 def failed_thresholds(evaluation_uri: str) -> list:
@@ -80,25 +78,27 @@ def read(store) -> RunReport:
     report.drift_verdict = metadata.custom(drift_report, "verdict")
     report.drifted_features = metadata.custom(drift_report, "drifted_features", "")
     report.drift_report_uri = drift_report.uri
-  if "ChampionChallenger" in by_node:
-    report.fallback = _fallback(store, by_node)
+  pushed_by = None
   for pusher in (by_node[n] for n in ("Pusher", "FallbackPusher") if n in by_node):
     pushed = metadata.output_artifacts(store, pusher.execution.id)["pushed_model"][0]
     if metadata.custom(pushed, "pushed", 0):
       report.pushed_version = metadata.custom(pushed, "pushed_version")
       report.pushed_path = metadata.custom(pushed, "pushed_destination")
       report.pushed_reused = pusher.state == "CACHED"
-      if pusher.node_id == "FallbackPusher":
-        report.fallback["served"] = True
+      pushed_by = pusher.node_id
+  if "ChampionChallenger" in by_node:
+    report.fallback = _fallback(store, by_node, served=pushed_by == "FallbackPusher")
   return report
 
 
-def _fallback(store, by_node) -> dict:
-  blessing = metadata.output_artifacts(store, by_node["ChampionChallenger"].execution.id)["blessing"][0]
-  plan = metadata.output_artifacts(store, by_node["FallbackPlanner"].execution.id)["plan"][0]
+def _fallback(store, by_node, served: bool) -> dict:
+  blessing = metadata.output_artifacts(
+      store, by_node["ChampionChallenger"].execution.id)[deciding.BLESSING_KEY][0]
+  plan = metadata.output_artifacts(
+      store, by_node["FallbackPlanner"].execution.id)[planning.PLAN_KEY][0]
   excluded = metadata.custom(plan, "excluded_features", "")
   return {"excluded_features": excluded.split(",") if excluded else [],
-          "served": False,  # set once the FallbackPusher is known to have pushed
+          "served": served,
           "reason": metadata.custom(blessing, "reason"),
           "fallback_auc": metadata.custom(blessing, "candidate_auc"),
           "served_auc": metadata.custom(blessing, "baseline_auc"),

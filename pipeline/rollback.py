@@ -5,11 +5,10 @@ import shutil
 import time
 
 import tensorflow_data_validation as tfdv
-import tensorflow_transform as tft
 from ml_metadata.proto import metadata_store_pb2
-from tfx.utils import io_utils
 
 from components.compatibility_guard import checks
+from components.compatibility_guard import executor as guard
 from components.serving_manifest import executor as manifest
 from pipeline import lineage, serving
 
@@ -27,9 +26,8 @@ def _artifact(store, artifact_id):
 
 def compatibility_problems(store, facts: dict, current_schema) -> list:
   """The guard's feature checks for an archived model, by its lineage."""
-  trained = io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(facts["schema"]))
-  required = sorted(tft.TFTransformOutput(facts["transform_graph"]).raw_feature_spec())
-  return checks.check_features(trained, current_schema, required)
+  return checks.check_features(guard.read_schema(facts["schema"]), current_schema,
+                               guard.serving_features(facts["transform_graph"]))
 
 
 def rollback(store, serving_dir: pathlib.Path, version: str, schema_path) -> str:

@@ -49,16 +49,15 @@ def _eval_files(store, run_report) -> list:
   """The eval split files of the span the run ingested."""
   example_gen = next(e for e in run_report.executions if e.node_id == "CsvExampleGen")
   examples = metadata.output_artifacts(store, example_gen.execution.id)["examples"][0]
-  return sorted(str(p) for p in pathlib.Path(examples.uri, "Split-eval").glob("*.gz"))
+  return tuple(sorted(str(p) for p in pathlib.Path(examples.uri, "Split-eval").glob("*.gz")))
 
 
 @functools.lru_cache(maxsize=None)
-def _load(model_dir: str):
-  return tf.saved_model.load(model_dir)
-
-
-def auc(model_dir, files) -> float:
-  scores, labels = drift_executor.score(_load(str(model_dir)), [files], configs.drift_config())
+def auc(model_dir: str, files: tuple) -> float:
+  """A model's AUC on a span; cached, since one model is often several of
+  primary, served before and served after."""
+  model = tf.saved_model.load(str(model_dir))
+  scores, labels = drift_executor.score(model, [list(files)], configs.drift_config())
   return float(roc_auc_score(labels, scores))
 
 
@@ -93,9 +92,7 @@ def replay(*, data_root, first_window, last_span, output_dir, policy, workers, w
   results = []
   for span in range(first_window[1] + 1, last_span + 1):
     before = manifest.read(str(paths.serving_dir))
-    window = (max(first_window[0], span - configs.TRAINING_WINDOW_SPANS + 1), span)
-    run_report = local_runner.monitor(data_root=data_root, span=span, window=window,
-                                      output_dir=output_dir, policy=policy, workers=workers,
+    run_report = local_runner.monitor(data_root=data_root, span=span, output_dir=output_dir, policy=policy, workers=workers,
                                       write=write)
     store = metadata.open_store(paths.metadata_config())
     files = _eval_files(store, run_report)

@@ -20,6 +20,8 @@ import tensorflow as tf
 import tensorflow_transform as tft
 from tfx.utils import path_utils
 
+from components.champion_challenger import component as deciding
+from components.fallback_planner import component as planning
 from components.serving_manifest import executor as manifest
 from pipeline import configs, local_runner, metadata, report, resolvers
 from pipeline.model import model as model_code
@@ -168,13 +170,13 @@ def test_mlmd_links_the_fallback_to_its_drift_report_and_the_model_it_replaces(r
   # Model <- FallbackTrainer <- training schema <- FallbackPlanner <- drift report.
   (schema,) = metadata.input_artifacts(store, trainer)["schema"]
   planner = metadata.producer_execution_id(store, schema.id)
-  (report,) = metadata.input_artifacts(store, planner)["drift_report"]
-  assert report.id == metadata.output_artifacts(
+  (cause,) = metadata.input_artifacts(store, planner)[planning.DRIFT_REPORT_KEY]
+  assert cause.id == metadata.output_artifacts(
       store, _node(store, drifted, "DriftDetector").execution.id)["drift_report"][0].id
   # ChampionChallenger read the fallback and the primary it replaces.
   decision = metadata.input_artifacts(store, _node(store, drifted, "ChampionChallenger").execution.id)
-  assert decision["model"][0].id == model.id
-  assert decision["baseline_model"][0].id == before["model_id"]
+  assert decision[deciding.MODEL_KEY][0].id == model.id
+  assert decision[deciding.BASELINE_MODEL_KEY][0].id == before["model_id"]
   verdict = metadata.output_artifacts(
       store, _node(store, drifted, "FallbackCompatibilityGuard").execution.id)["verdict"][0]
   assert metadata.custom(verdict, "compatible") == 1

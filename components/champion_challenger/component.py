@@ -10,14 +10,14 @@ import tensorflow_model_analysis as tfma
 from absl import logging
 from tfx import v1 as tfx
 
+from components import tfma_results
 from components.champion_challenger import executor
 from components.fallback_planner.component import FallbackPlan
 from components.fallback_planner.executor import read_plan
 
-EVALUATION_KEY = "evaluation"
+# I/O keys (the function's parameter names), read by reports and tests.
 MODEL_KEY = "model"
 BASELINE_MODEL_KEY = "baseline_model"
-PLAN_KEY = "plan"
 BLESSING_KEY = "blessing"
 
 
@@ -33,8 +33,10 @@ def ChampionChallenger(  # pylint: disable=invalid-name
         tfx.types.standard_artifacts.Model] = None,
 ) -> None:
   found = read_plan(plan.uri)
-  challenger = executor.overall_auc(evaluation.uri, tfma.CANDIDATE_KEY if baseline_model else None)
-  champion = executor.overall_auc(evaluation.uri, tfma.BASELINE_KEY) if baseline_model else None
+  challenger = tfma_results.overall(
+      evaluation.uri, tfma.CANDIDATE_KEY if baseline_model else None)["auc"]
+  champion = (tfma_results.overall(evaluation.uri, tfma.BASELINE_KEY)["auc"]
+              if baseline_model else None)
   serve, reason = executor.decide(challenger_auc=challenger, champion_auc=champion,
                                   broken_inputs=found["broken_inputs"], min_auc=min_auc,
                                   tolerance=tolerance)

@@ -1,17 +1,6 @@
 """ChampionChallenger logic: serve the challenger (a fallback model) only if
 it is at least as good as the served champion on the newest labelled data,
-or if the champion's inputs are broken there. Pure `decide`; TFMA reading in
-`overall_auc`."""
-import tensorflow_model_analysis as tfma
-
-
-def overall_auc(evaluation_uri: str, model_name=None):
-  """AUC on the overall slice of a TFMA evaluation, for one of its models."""
-  result = tfma.load_eval_result(evaluation_uri, model_name=model_name)
-  for slice_key, metrics in result.slicing_metrics:
-    if slice_key == ():
-      return metrics[""][""]["auc"]["doubleValue"]
-  raise ValueError(f"no overall slice in the evaluation at {evaluation_uri}")
+or if the champion's inputs are broken there. Pure."""
 
 
 def decide(*, challenger_auc: float, champion_auc, broken_inputs: dict, min_auc: float,

@@ -12,8 +12,15 @@ from components.fallback_planner.executor import read_plan
 NOTHING_TRAINED = "no candidate model: nothing was trained in this run"
 
 
-def _schema(artifact):
-  return io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(artifact.uri))
+def read_schema(schema_dir: str):
+  """The schema in a Schema artifact's folder."""
+  return io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(schema_dir))
+
+
+def serving_features(transform_graph_dir: str) -> list:
+  """The raw features a model's serving signature parses: exactly its
+  Transform graph's raw feature spec."""
+  return sorted(tft.TFTransformOutput(transform_graph_dir).raw_feature_spec())
 
 
 def verdict_problems(*, model, blessing, trained_schema, transform_graph, current_schema,
@@ -28,9 +35,9 @@ def verdict_problems(*, model, blessing, trained_schema, transform_graph, curren
     problems.append("MLMD lineage shows no Transform graph produced from the model's "
                     "training schema")
   if trained_schema is not None and transform_graph is not None:
-    # The serving signature parses exactly the Transform graph's raw features.
-    required = sorted(tft.TFTransformOutput(transform_graph.uri).raw_feature_spec())
-    problems += checks.check_features(_schema(trained_schema), _schema(current_schema), required)
+    required = serving_features(transform_graph.uri)
+    problems += checks.check_features(read_schema(trained_schema.uri),
+                                      read_schema(current_schema.uri), required)
     problems += checks.check_excluded(required, excluded)
   return problems
 

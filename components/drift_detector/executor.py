@@ -4,7 +4,6 @@ import pathlib
 
 import numpy as np
 import tensorflow as tf
-import tensorflow_model_analysis as tfma
 from absl import logging
 from sklearn.metrics import roc_auc_score
 from tfx.components.statistics_gen import stats_artifact_utils
@@ -12,6 +11,7 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import io_utils, path_utils
 
+from components import tfma_results
 from components.drift_detector import drift, measures, report, summaries, tfdv_distance
 
 # Statistics split compared: the train split is a hash sample of 3/4 of each
@@ -114,10 +114,7 @@ def score(model, file_lists, config):
 
 
 def _performance(evaluation_uri, labels, scores, max_drop):
-  blessed_auc = None
-  for slice_key, metrics in tfma.load_eval_result(evaluation_uri).slicing_metrics:
-    if slice_key == ():
-      blessed_auc = metrics[""][""]["auc"]["doubleValue"]
+  blessed_auc = tfma_results.overall(evaluation_uri)["auc"]
   current_auc = float(roc_auc_score(labels, scores))
   drop = blessed_auc - current_auc
   return {"metric": "auc", "at_blessing": blessed_auc, "current": current_auc, "drop": drop,

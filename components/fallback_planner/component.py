@@ -9,9 +9,9 @@ from tfx.types import artifact
 from components.drift_detector.component import DriftReport
 from components.fallback_planner import executor
 
-# I/O keys, shared by the pipeline, the executor and the tests.
+# I/O keys (the function's parameter names), read by the pipeline, reports
+# and tests.
 DRIFT_REPORT_KEY = "drift_report"
-SCHEMA_KEY = "schema"
 TRAINING_SCHEMA_KEY = "training_schema"
 PLAN_KEY = "plan"
 

@@ -45,10 +45,10 @@ def search_space() -> keras_tuner.HyperParameters:
   return hp
 
 
-def input_names(tf_transform_output) -> list:
+def input_names(produced: dict) -> list:
   """The transformed features the network reads: those the Transform graph
-  produces (a fallback's graph lacks the features it excludes)."""
-  produced = tf_transform_output.transformed_feature_spec()
+  produces (`produced`: its transformed feature spec; a fallback's graph
+  lacks the features it excludes)."""
   dense = [features.transformed_name(k) for k in features.DENSE_FLOAT_FEATURES]
   return [name for name in dense + list(features.categorical_sizes()) if name in produced]
 
@@ -99,7 +99,8 @@ def tuner_fn(fn_args: tfx.components.FnArgs) -> tfx.components.TunerFnResult:
   keras.utils.set_random_seed(fn_args.custom_config.get("seed", 0))
   tf_transform_output, train, evaluation = _datasets(fn_args)
   tuner = keras_tuner.RandomSearch(
-      functools.partial(build_model, names=input_names(tf_transform_output)),
+      functools.partial(build_model,
+                        names=input_names(tf_transform_output.transformed_feature_spec())),
       max_trials=fn_args.custom_config.get("max_trials", 3),
       hyperparameters=search_space(),
       objective=keras_tuner.Objective("val_auc", "max"),
@@ -119,7 +120,7 @@ class _ServingModule(tf.Module):
   def __init__(self, model, tf_transform_output):
     super().__init__()
     self.model = model
-    self._names = input_names(tf_transform_output)
+    self._names = input_names(tf_transform_output.transformed_feature_spec())
     self.tft_layer = tf_transform_output.transform_features_layer()
     self._raw_spec = tf_transform_output.raw_feature_spec()
 
@@ -191,7 +192,7 @@ def run_fn(fn_args: tfx.components.FnArgs):
     hp = keras_tuner.HyperParameters.from_config(fn_args.hyperparameters)
   else:
     hp = search_space()
-  names = input_names(tf_transform_output)
+  names = input_names(tf_transform_output.transformed_feature_spec())
   logging.info("Hyperparameters: %s; model inputs: %s", hp.values, names)
   model = build_model(hp, names)
   facts = network_facts(tf_transform_output, names, hp)

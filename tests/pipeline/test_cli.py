@@ -29,7 +29,8 @@ def test_monitor_refuses_a_missing_span_and_a_window_not_ending_with_it(tmp_path
   assert cli.main(["monitor", "--span", "2016", "--window", "2013-2014",
                    "--output-dir", str(tmp_path / "out")]) == 1
   assert "the training window (2013, 2014) must end with the new span 2016" in capsys.readouterr().err
-  assert cli.main(["monitor", "--span", "2016", "--output-dir", str(tmp_path / "out")]) == 1
+  assert cli.main(["monitor", "--span", "2016", "--window", "2015-2016",
+                   "--output-dir", str(tmp_path / "out")]) == 1
   assert ("span(s) [2015] of the training window 2015-2016 were never ingested"
           in capsys.readouterr().err)
 

@@ -36,6 +36,12 @@ def test_each_stage_and_policy(stage, policy, expected, tmp_path):
   assert not (PRIMARY | FALLBACK) - expected & set(nodes)
 
 
+def test_the_command_line_offers_every_policy():
+  from pipeline import __main__ as cli
+  from pipeline import pipeline
+  assert cli._POLICIES == pipeline.DRIFT_POLICIES  # pylint: disable=protected-access
+
+
 def test_unknown_policy_is_refused(tmp_path):
   with pytest.raises(ValueError, match="drift_policy one of"):
     _nodes("monitor", "panic", tmp_path)
