@@ -4,16 +4,16 @@ Evaluator's. TFMA computes both models' metrics (FallbackEvaluator, without
 thresholds so that it blesses nothing itself); this gate adds the rule TFMA
 cannot express: a worse fallback still wins when the served model's inputs
 are broken on the new data."""
-import pathlib
+import os
 
+import tensorflow as tf
 import tensorflow_model_analysis as tfma
 from absl import logging
 from tfx import v1 as tfx
 
-from components import tfma_results
 from components.champion_challenger import executor
-from components.fallback_planner.component import FallbackPlan
-from components.fallback_planner.executor import read_plan
+from components.contracts import artifacts, tfma_results
+from components.contracts.artifacts import FallbackPlan
 
 # I/O keys (the function's parameter names), read by reports and tests.
 MODEL_KEY = "model"
@@ -32,7 +32,7 @@ def ChampionChallenger(  # pylint: disable=invalid-name
     baseline_model: tfx.dsl.components.InputArtifact[
         tfx.types.standard_artifacts.Model] = None,
 ) -> None:
-  found = read_plan(plan.uri)
+  found = artifacts.read_plan(plan.uri)
   challenger = tfma_results.overall(
       evaluation.uri, tfma.CANDIDATE_KEY if baseline_model else None)["auc"]
   champion = (tfma_results.overall(evaluation.uri, tfma.BASELINE_KEY)["auc"]
@@ -41,13 +41,15 @@ def ChampionChallenger(  # pylint: disable=invalid-name
                                   broken_inputs=found["broken_inputs"], min_auc=min_auc,
                                   tolerance=tolerance)
   # The properties TFX's Evaluator sets, so Pusher and resolvers read it alike.
-  blessing.set_int_custom_property("blessed", int(serve))
-  blessing.set_int_custom_property("current_model_id", model.id)
-  blessing.set_string_custom_property("current_model", model.uri)
+  blessing.set_int_custom_property(artifacts.BLESSED, int(serve))
+  blessing.set_int_custom_property(artifacts.CURRENT_MODEL_ID, model.id)
+  blessing.set_string_custom_property(artifacts.CURRENT_MODEL, model.uri)
   if baseline_model:
-    blessing.set_int_custom_property("baseline_model_id", baseline_model.id)
-    blessing.set_float_custom_property("baseline_auc", champion)
-  blessing.set_float_custom_property("candidate_auc", challenger)
-  blessing.set_string_custom_property("reason", reason)
-  (pathlib.Path(blessing.uri) / ("BLESSED" if serve else "NOT_BLESSED")).write_text("")
+    blessing.set_int_custom_property(artifacts.BASELINE_MODEL_ID, baseline_model.id)
+    blessing.set_float_custom_property(artifacts.BASELINE_AUC, champion)
+  blessing.set_float_custom_property(artifacts.CANDIDATE_AUC, challenger)
+  blessing.set_string_custom_property(artifacts.REASON, reason)
+  marker = artifacts.BLESSED_FILE if serve else artifacts.NOT_BLESSED_FILE
+  with tf.io.gfile.GFile(os.path.join(blessing.uri, marker), "w") as f:
+    f.write("")
   logging.info("ChampionChallenger: %s", reason)

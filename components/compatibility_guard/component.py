@@ -2,10 +2,10 @@
 schema or Transform graph does not fit the data it will serve."""
 from tfx import v1 as tfx
 from tfx.dsl.components.base import base_component, executor_spec
-from tfx.types import artifact, component_spec, standard_artifacts
+from tfx.types import component_spec, standard_artifacts
 
 from components.compatibility_guard import executor
-from components.fallback_planner.component import FallbackPlan
+from components.contracts.artifacts import CompatibilityVerdict, FallbackPlan
 
 MODEL_KEY = "model"
 BLESSING_KEY = "model_blessing"
@@ -14,11 +14,6 @@ TRANSFORM_GRAPH_KEY = "transform_graph"
 CURRENT_SCHEMA_KEY = "current_schema"
 VERDICT_KEY = "verdict"
 FALLBACK_PLAN_KEY = "fallback_plan"
-
-
-class CompatibilityVerdict(artifact.Artifact):
-  """Custom properties: compatible (0/1), reason, model_id."""
-  TYPE_NAME = "model_factory.CompatibilityVerdict"
 
 
 class CompatibilityGuardSpec(component_spec.ComponentSpec):

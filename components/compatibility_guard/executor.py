@@ -5,8 +5,8 @@ from absl import logging
 from tfx.dsl.components.base import base_executor
 from tfx.utils import io_utils
 
-from components.compatibility_guard import checks
-from components.fallback_planner.executor import read_plan
+from components.contracts import artifacts
+from components.contracts import compatibility as checks
 
 
 NOTHING_TRAINED = "no candidate model: nothing was trained in this run"
@@ -26,9 +26,9 @@ def serving_features(transform_graph_dir: str) -> list:
 def verdict_problems(*, model, blessing, trained_schema, transform_graph, current_schema,
                      excluded) -> list:
   """Every reason to refuse the push; empty when the model is compatible."""
-  problems = checks.check_blessing(blessing.get_int_custom_property("current_model_id"),
-                                   blessing.get_int_custom_property("blessed"), model.id,
-                                   blessing.get_string_custom_property("reason"))
+  problems = checks.check_blessing(blessing.get_int_custom_property(artifacts.CURRENT_MODEL_ID),
+                                   blessing.get_int_custom_property(artifacts.BLESSED), model.id,
+                                   blessing.get_string_custom_property(artifacts.REASON))
   if trained_schema is None:
     problems.append("MLMD lineage shows no training schema for the model")
   if transform_graph is None:
@@ -48,8 +48,8 @@ class Executor(base_executor.BaseExecutor):
     from components.compatibility_guard import component as c  # keys; avoids a cycle
     verdict = output_dict[c.VERDICT_KEY][0]
     if not input_dict.get(c.MODEL_KEY) or not input_dict.get(c.BLESSING_KEY):
-      verdict.set_int_custom_property("compatible", 0)
-      verdict.set_string_custom_property("reason", NOTHING_TRAINED)
+      verdict.set_int_custom_property(artifacts.COMPATIBLE, 0)
+      verdict.set_string_custom_property(artifacts.REASON, NOTHING_TRAINED)
       logging.info("CompatibilityGuard: %s", NOTHING_TRAINED)
       return
     model = input_dict[c.MODEL_KEY][0]
@@ -59,10 +59,10 @@ class Executor(base_executor.BaseExecutor):
         transform_graph=(input_dict.get(c.TRANSFORM_GRAPH_KEY) or [None])[0],
         current_schema=input_dict[c.CURRENT_SCHEMA_KEY][0],
         excluded=[name for plan in input_dict.get(c.FALLBACK_PLAN_KEY, [])
-                  for name in read_plan(plan.uri)["excluded_features"]])
-    verdict.set_int_custom_property("compatible", int(not problems))
-    verdict.set_int_custom_property("model_id", model.id)
-    verdict.set_string_custom_property("reason", "; ".join(problems) or "compatible")
+                  for name in artifacts.read_plan(plan.uri)["excluded_features"]])
+    verdict.set_int_custom_property(artifacts.COMPATIBLE, int(not problems))
+    verdict.set_int_custom_property(artifacts.MODEL_ID, model.id)
+    verdict.set_string_custom_property(artifacts.REASON, "; ".join(problems) or "compatible")
     if problems:
       logging.error("CompatibilityGuard refuses to push model %d: %s", model.id, "; ".join(problems))
     else:

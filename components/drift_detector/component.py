@@ -4,8 +4,9 @@ import json
 
 from tfx import v1 as tfx
 from tfx.dsl.components.base import base_component, executor_spec
-from tfx.types import artifact, component_spec, standard_artifacts
+from tfx.types import component_spec, standard_artifacts
 
+from components.contracts.artifacts import DriftReport
 from components.drift_detector import executor
 
 # I/O keys, shared by the spec, the executor and the tests.
@@ -18,13 +19,6 @@ MODEL_KEY = "model"
 EVALUATION_KEY = "evaluation"
 DRIFT_REPORT_KEY = "drift_report"
 CONFIG_KEY = "config"
-
-
-class DriftReport(artifact.Artifact):
-  """report.json + report.html; custom properties drift_detected (0/1),
-  drifted_features (comma-separated), max_psi and verdict."""
-  # "<namespace>.<Title>": the form Kubeflow Pipelines v2 requires of custom types.
-  TYPE_NAME = "model_factory.DriftReport"
 
 
 class DriftDetectorSpec(component_spec.ComponentSpec):

@@ -1,6 +1,6 @@
 """DriftDetector executor: loads artifacts, calls the pure measures, writes."""
 import json
-import pathlib
+import os
 
 import numpy as np
 import tensorflow as tf
@@ -11,7 +11,7 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import io_utils, path_utils
 
-from components import tfma_results
+from components.contracts import artifacts, model_io, tfma_results
 from components.drift_detector import drift, measures, report, summaries, tfdv_distance
 
 # Statistics split compared: the train split is a hash sample of 3/4 of each
@@ -52,17 +52,17 @@ class Executor(base_executor.BaseExecutor):
                           ignored=config["ignored_features"],
                           prediction=prediction, performance=performance)
     out = output_dict[c.DRIFT_REPORT_KEY][0]
-    report.write(result, pathlib.Path(out.uri))
-    out.set_int_custom_property("drift_detected", int(result["drift_detected"]))
-    out.set_string_custom_property("drifted_features", ",".join(result["drifted_features"]))
-    out.set_float_custom_property("max_psi", float(result["max_psi"]))
-    out.set_string_custom_property("verdict", result["verdict"])
+    report.write(result, out.uri)
+    out.set_int_custom_property(artifacts.DRIFT_DETECTED, int(result["drift_detected"]))
+    out.set_string_custom_property(artifacts.DRIFTED_FEATURES, ",".join(result["drifted_features"]))
+    out.set_float_custom_property(artifacts.MAX_PSI, float(result["max_psi"]))
+    out.set_string_custom_property(artifacts.VERDICT, result["verdict"])
     logging.info("Drift verdict: %s; drifted features: %s", result["verdict"],
                  result["drifted_features"])
 
 
 def _span(examples_artifact) -> int:
-  return examples_artifact.get_int_custom_property("span")  # as ExampleGen records it
+  return examples_artifact.get_int_custom_property(artifacts.SPAN)  # as ExampleGen records it
 
 
 def _load_stats(artifact):
@@ -90,7 +90,7 @@ def analyse(current_stats, baseline_stats, schema, config, *, model_uri=None,
                   "mean_current": float(np.mean(cur_scores)),
                   "status": "drift" if value >= thresholds["prediction_psi"] else "ok"}
     labelled = all(measures.missing_fraction(current[k]) < 1.0
-                   for k in config["label_sources"] if k in current)
+                   for k in config["outcome_columns"] if k in current)
     if evaluation is not None and labelled and len(set(cur_labels)) == 2:
       performance = _performance(evaluation.uri, cur_labels, cur_scores, thresholds["metric_drop"])
   return features, prediction, performance
@@ -98,8 +98,8 @@ def analyse(current_stats, baseline_stats, schema, config, *, model_uri=None,
 
 def _files(examples_artifact, split):
   splits = [split] if split else artifact_utils.decode_split_names(examples_artifact.split_names)
-  return [str(p) for s in splits
-          for p in sorted(pathlib.Path(artifact_utils.get_split_uri([examples_artifact], s)).glob("*.gz"))]
+  return [path for s in splits for path in sorted(tf.io.gfile.glob(
+      os.path.join(artifact_utils.get_split_uri([examples_artifact], s), "*.gz")))]
 
 
 def score(model, file_lists, config):
@@ -108,8 +108,10 @@ def score(model, file_lists, config):
   dataset = tf.data.TFRecordDataset(files, compression_type="GZIP").batch(_BATCH)
   scores, labels = [], []
   for batch in dataset:
-    scores.append(model.signatures["serving_default"](examples=batch)["probabilities"].numpy()[:, 0])
-    labels.append(model.signatures["transform_features"](examples=batch)[config["label_key"]].numpy())
+    serve, transform = (model.signatures[model_io.SERVING_SIGNATURE],
+                        model.signatures[model_io.TRANSFORM_SIGNATURE])
+    scores.append(serve(**{model_io.SERVING_INPUT: batch})[model_io.OUTPUT_KEY].numpy()[:, 0])
+    labels.append(transform(**{model_io.SERVING_INPUT: batch})[config["label_key"]].numpy())
   return np.concatenate(scores), np.concatenate(labels).astype(int)
 
 

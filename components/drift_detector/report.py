@@ -4,16 +4,17 @@ import dataclasses
 import html
 import io
 import json
+import os
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display on servers and CI
 import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
+import tensorflow as tf  # pylint: disable=wrong-import-position
 
+from components.contracts import artifacts  # pylint: disable=wrong-import-position
 from components.drift_detector import drift  # pylint: disable=wrong-import-position
 
-JSON_NAME = "report.json"
-HTML_NAME = "report.html"
 _MAX_LEVELS_PLOTTED = 12
 
 
@@ -42,9 +43,12 @@ def build(features, *, baseline: dict, current: dict, thresholds: dict, feature_
   }
 
 
-def write(report: dict, out_dir) -> None:
-  (out_dir / JSON_NAME).write_text(json.dumps(report, indent=2, default=float))
-  (out_dir / HTML_NAME).write_text(to_html(report))
+def write(report: dict, out_dir: str) -> None:
+  """report.json and report.html into `out_dir` (any tf.io.gfile path)."""
+  tf.io.gfile.makedirs(str(out_dir))
+  artifacts.write_json(os.path.join(out_dir, artifacts.REPORT_JSON), report)
+  with tf.io.gfile.GFile(os.path.join(out_dir, artifacts.REPORT_HTML), "w") as f:
+    f.write(to_html(report))
 
 
 def _plot(feature: dict) -> str:

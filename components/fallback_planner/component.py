@@ -4,9 +4,9 @@ artifacts) into Transform and Trainer, never through a code edit."""
 import json
 
 from tfx import v1 as tfx
-from tfx.types import artifact
 
-from components.drift_detector.component import DriftReport
+from components.contracts import artifacts
+from components.contracts.artifacts import DriftReport, FallbackPlan
 from components.fallback_planner import executor
 
 # I/O keys (the function's parameter names), read by the pipeline, reports
@@ -14,12 +14,6 @@ from components.fallback_planner import executor
 DRIFT_REPORT_KEY = "drift_report"
 TRAINING_SCHEMA_KEY = "training_schema"
 PLAN_KEY = "plan"
-
-
-class FallbackPlan(artifact.Artifact):
-  """plan.json; custom properties excluded_features, broken_inputs (both
-  comma-separated), broken (0/1) and drift_report_id."""
-  TYPE_NAME = "model_factory.FallbackPlan"
 
 
 @tfx.dsl.components.component
@@ -35,7 +29,7 @@ def FallbackPlanner(  # pylint: disable=invalid-name
   """`model_inputs` and `keep` are JSON lists of raw feature names."""
   found = executor.run(drift_report.uri, schema.uri, training_schema.uri, plan.uri,
                        json.loads(model_inputs), json.loads(keep), broken_share)
-  plan.set_string_custom_property("excluded_features", ",".join(found["excluded_features"]))
-  plan.set_string_custom_property("broken_inputs", ",".join(found["broken_inputs"]))
-  plan.set_int_custom_property("broken", int(bool(found["broken_inputs"])))
-  plan.set_int_custom_property("drift_report_id", drift_report.id)
+  plan.set_string_custom_property(artifacts.EXCLUDED_FEATURES, ",".join(found["excluded_features"]))
+  plan.set_string_custom_property(artifacts.BROKEN_INPUTS, ",".join(found["broken_inputs"]))
+  plan.set_int_custom_property(artifacts.BROKEN, int(bool(found["broken_inputs"])))
+  plan.set_int_custom_property(artifacts.DRIFT_REPORT_ID, drift_report.id)

@@ -1,13 +1,13 @@
 """FallbackPlanner logic: which features a fallback model leaves out, and
 whether the served model's inputs are broken on the new span. Pure functions
 over the drift report's JSON and schema protos; `run` does the file I/O."""
-import json
-import pathlib
+import os
 
 from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.utils import io_utils
 
-PLAN_FILE = "plan.json"
+from components.contracts import artifacts
+
 _SCHEMA_FILE = "schema.pbtxt"
 # Measures (from the drift report) that say how many new values the served
 # model cannot use: missing, outside the training min/max, unseen level.
@@ -44,16 +44,12 @@ def without(schema: schema_pb2.Schema, excluded: list) -> schema_pb2.Schema:
   return reduced
 
 
-def read_plan(plan_dir: str) -> dict:
-  return json.loads((pathlib.Path(plan_dir) / PLAN_FILE).read_text())
-
-
 def run(report_dir: str, schema_dir: str, schema_out_dir: str, plan_dir: str,
         model_inputs: list, keep: list, broken_share: float) -> dict:
-  report = json.loads((pathlib.Path(report_dir) / "report.json").read_text())
+  report = artifacts.read_drift_report(report_dir)
   found = plan(report, model_inputs, keep, broken_share)
   schema = io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(schema_dir))
-  io_utils.write_pbtxt_file(str(pathlib.Path(schema_out_dir) / _SCHEMA_FILE),
+  io_utils.write_pbtxt_file(os.path.join(schema_out_dir, _SCHEMA_FILE),
                             without(schema, found["excluded_features"]))
-  (pathlib.Path(plan_dir) / PLAN_FILE).write_text(json.dumps(found, indent=2))
+  artifacts.write_json(os.path.join(plan_dir, artifacts.PLAN_JSON), found)
   return found

@@ -3,8 +3,8 @@ in the serving folder's manifest (see executor.py)."""
 
 from tfx import v1 as tfx
 
-from components.fallback_planner.component import FallbackPlan
-from components.fallback_planner.executor import read_plan
+from components.contracts import artifacts
+from components.contracts.artifacts import FallbackPlan
 from components.serving_manifest import executor
 
 
@@ -17,17 +17,17 @@ def ServingManifest(  # pylint: disable=invalid-name
     plan: tfx.dsl.components.InputArtifact[FallbackPlan] = None,
 ) -> None:
   """`plan` is set for a fallback model; without it the model is the primary."""
-  if not pushed_model.get_int_custom_property("pushed"):
+  if not pushed_model.get_int_custom_property(artifacts.PUSHED):
     raise RuntimeError(f"the Pusher did not push model {model.id}; the manifest stays as it was")
   excluded, drift_report_id = [], None
-  reason = blessing.get_string_custom_property("reason") or "blessed by the Evaluator"
+  reason = blessing.get_string_custom_property(artifacts.REASON) or "blessed by the Evaluator"
   if plan:
-    excluded = read_plan(plan.uri)["excluded_features"]
-    drift_report_id = plan.get_int_custom_property("drift_report_id")
-  version = pushed_model.get_string_custom_property("pushed_version")
-  baseline = blessing.get_int_custom_property("baseline_model_id")
+    excluded = artifacts.read_plan(plan.uri)["excluded_features"]
+    drift_report_id = plan.get_int_custom_property(artifacts.DRIFT_REPORT_ID)
+  version = pushed_model.get_string_custom_property(artifacts.PUSHED_VERSION)
+  baseline = blessing.get_int_custom_property(artifacts.BASELINE_MODEL_ID)
   executor.write(serving_dir, executor.build(
-      version=version, model_path=pushed_model.get_string_custom_property("pushed_destination"),
+      version=version, model_path=pushed_model.get_string_custom_property(artifacts.PUSHED_DESTINATION),
       role="fallback" if plan else "primary", model_id=model.id, excluded_features=excluded,
       reason=reason, drift_report_id=drift_report_id, replaces_model_id=baseline or None,
       previous=executor.read(serving_dir)))

@@ -1,40 +1,44 @@
 """Who ran the pipeline, where, with which code, libraries and settings:
 recorded in MLMD as a context associated with every execution of a run."""
+import dataclasses
 import getpass
 import hashlib
 import importlib.metadata
 import json
+import pathlib
 import socket
 import subprocess
 
 from ml_metadata.proto import metadata_store_pb2
-
-from pipeline import configs
 
 CONTEXT_TYPE = "model_factory.Provenance"
 _LIBRARIES = ("tfx", "tensorflow", "tensorflow-data-validation", "tensorflow-transform",
               "tensorflow-model-analysis", "apache-beam")
 
 
+# The repository whose commit is recorded.
+_REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
 def _git(*args) -> str:
   try:
-    return subprocess.run(["git", *args], cwd=configs.REPO_ROOT, capture_output=True, text=True,
+    return subprocess.run(["git", *args], cwd=_REPO_ROOT, capture_output=True, text=True,
                           check=True, timeout=10).stdout.strip()
   except (OSError, subprocess.SubprocessError):
     return ""
 
 
-def config_sha256() -> str:
-  """Hash of every setting in pipeline/configs.py (the effective config)."""
-  settings = {name: value for name, value in vars(configs).items() if name.isupper()}
-  return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
+def config_sha256(settings) -> str:
+  """Hash of every field of the Settings object (the effective config)."""
+  values = dataclasses.asdict(settings)
+  return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def collect() -> dict:
+def collect(settings) -> dict:
   facts = {"git_commit": _git("rev-parse", "HEAD") or "unknown (not a git checkout)",
            "git_dirty": int(bool(_git("status", "--porcelain", "--untracked-files=no"))),
            "user": getpass.getuser(), "host": socket.gethostname(),
-           "config_sha256": config_sha256()}
+           "config_sha256": config_sha256(settings)}
   for library in _LIBRARIES:
     facts[f"version_{library}"] = importlib.metadata.version(library)
   return facts

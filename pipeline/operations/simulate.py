@@ -1,7 +1,7 @@
-"""python -m pipeline simulate: replays the taxi years in time order.
+"""python -m pipeline simulate: replays the bundled spans in time order.
 
 Trains a primary model on the first window, then feeds every later span as
-new data, one monitoring run each (same seed, same configs as `monitor`).
+new data, one monitoring run each (same seed, same settings as `monitor`).
 After each span it scores, on that span's eval split, the primary model of
 the first window (never replaced: the primary-only baseline), the fallback
 trained in that run (if any), the model served when the span arrived and
@@ -24,7 +24,9 @@ from tfx.utils import path_utils  # pylint: disable=wrong-import-position
 
 from components.drift_detector import executor as drift_executor  # pylint: disable=wrong-import-position
 from components.serving_manifest import executor as manifest  # pylint: disable=wrong-import-position
-from pipeline import configs, local_runner, metadata  # pylint: disable=wrong-import-position
+from pipeline.definition import node_ids  # pylint: disable=wrong-import-position
+from pipeline.mlmd import queries, store as mlmd_store  # pylint: disable=wrong-import-position
+from pipeline.runners import local  # pylint: disable=wrong-import-position
 
 PLOT_NAME = "simulation.png"
 TABLE_NAME = "simulation.json"
@@ -47,25 +49,26 @@ class SpanResult:
 
 def _eval_files(store, run_report) -> list:
   """The eval split files of the span the run ingested."""
-  example_gen = next(e for e in run_report.executions if e.node_id == "CsvExampleGen")
-  examples = metadata.output_artifacts(store, example_gen.execution.id)["examples"][0]
-  return tuple(sorted(str(p) for p in pathlib.Path(examples.uri, "Split-eval").glob("*.gz")))
+  example_gen = next(e for e in run_report.executions if e.node_id == node_ids.EXAMPLE_GEN)
+  examples = queries.output_artifacts(store, example_gen.execution.id)["examples"][0]
+  return tuple(sorted(tf.io.gfile.glob(f"{examples.uri}/Split-eval/*.gz")))
 
 
 @functools.lru_cache(maxsize=None)
-def auc(model_dir: str, files: tuple) -> float:
+def auc(model_dir: str, files: tuple, label_key: str) -> float:
   """A model's AUC on a span; cached, since one model is often several of
   primary, served before and served after."""
   model = tf.saved_model.load(str(model_dir))
-  scores, labels = drift_executor.score(model, [list(files)], configs.drift_config())
+  scores, labels = drift_executor.score(model, [list(files)], {"label_key": label_key})
   return float(roc_auc_score(labels, scores))
 
 
 def _fallback_model_dir(store, run_report):
-  trainer = next((e for e in run_report.executions if e.node_id == "FallbackTrainer"), None)
+  trainer = next((e for e in run_report.executions
+                  if e.node_id == node_ids.FALLBACK_TRAINER), None)
   if trainer is None:
     return None
-  model = metadata.output_artifacts(store, trainer.execution.id)["model"][0]
+  model = queries.output_artifacts(store, trainer.execution.id)["model"][0]
   return path_utils.serving_model_path(model.uri)
 
 
@@ -81,20 +84,21 @@ def _action(policy, run_report) -> str:
   return f"fallback without {excluded}: {'SERVED' if fallback['served'] else 'not served'}"
 
 
-def replay(*, data_root, first_window, last_span, output_dir, policy, workers, write):
+def replay(settings, *, data_root, first_window, last_span, output_dir, policy, workers, write):
   """Runs the replay; returns the SpanResults, one per monitored span."""
-  paths = local_runner.Paths(pathlib.Path(output_dir))
-  first = local_runner.run(data_root=data_root, spans=first_window, output_dir=output_dir,
-                           workers=workers, write=write)
+  paths = local.Paths(pathlib.Path(output_dir))
+  label_key = settings.drift_config()["label_key"]
+  first = local.run(settings, data_root=data_root, spans=first_window, output_dir=output_dir,
+                    workers=workers, write=write)
   if not first.pushed_version:
     raise RuntimeError("the first window's model was not pushed; nothing to monitor")
   primary_dir = first.pushed_path  # the primary-only baseline: never replaced
   results = []
   for span in range(first_window[1] + 1, last_span + 1):
     before = manifest.read(str(paths.serving_dir))
-    run_report = local_runner.monitor(data_root=data_root, span=span, output_dir=output_dir, policy=policy, workers=workers,
-                                      write=write)
-    store = metadata.open_store(paths.metadata_config())
+    run_report = local.monitor(settings, data_root=data_root, span=span, output_dir=output_dir,
+                               policy=policy, workers=workers, write=write)
+    store = mlmd_store.open_store(paths.metadata_config())
     files = _eval_files(store, run_report)
     after = manifest.read(str(paths.serving_dir))
     fallback_dir = _fallback_model_dir(store, run_report)
@@ -102,9 +106,10 @@ def replay(*, data_root, first_window, last_span, output_dir, policy, workers, w
         span=span, verdict=run_report.drift_verdict,
         top_drifted=[f for f in run_report.drifted_features.split(",") if f][:3],
         action=_action(policy, run_report), served_version=after["active_version"],
-        served_role=after["role"], primary_auc=auc(primary_dir, files),
-        fallback_auc=auc(fallback_dir, files) if fallback_dir else None,
-        served_before_auc=auc(before["model_path"], files), served_auc=auc(after["model_path"], files),
+        served_role=after["role"], primary_auc=auc(primary_dir, files, label_key),
+        fallback_auc=auc(fallback_dir, files, label_key) if fallback_dir else None,
+        served_before_auc=auc(before["model_path"], files, label_key),
+        served_auc=auc(after["model_path"], files, label_key),
         fallback_seconds=(run_report.fallback or {}).get("seconds"))
     write(span_line(result))
     results.append(result)
@@ -133,7 +138,7 @@ def summary_table(results) -> str:
   return "\n".join(lines)
 
 
-def plot(results, path: pathlib.Path) -> None:
+def plot(results, path: pathlib.Path, min_auc: float) -> None:
   spans = [r.span for r in results]
   fig, ax = plt.subplots(figsize=(7, 5))
   ax.plot(spans, [r.primary_auc for r in results], "o--", label="primary only (no action)")
@@ -146,7 +151,7 @@ def plot(results, path: pathlib.Path) -> None:
   for r in trained:
     ax.annotate("served" if r.served_role == "fallback" else "not served",
                 (r.span, r.fallback_auc), textcoords="offset points", xytext=(0, 8), ha="center")
-  ax.axhline(configs.MIN_AUC, color="gray", linestyle=":", label="MIN_AUC (never served below)")
+  ax.axhline(min_auc, color="gray", linestyle=":", label="MIN_AUC (never served below)")
   ax.set_xticks(spans)
   ax.set_xlabel("span (new data)")
   ax.set_ylabel("AUC on the span's eval split")
@@ -157,18 +162,19 @@ def plot(results, path: pathlib.Path) -> None:
   plt.close(fig)
 
 
-def main(*, data_root, first_window, last_span, output_dir, policy, workers) -> int:
+def main(settings, *, data_root, first_window, last_span, output_dir, policy, workers) -> int:
   write = functools.partial(print, file=sys.stdout, flush=True)
-  results, first = replay(data_root=data_root, first_window=first_window, last_span=last_span,
+  results, first = replay(settings, data_root=data_root, first_window=first_window, last_span=last_span,
                           output_dir=output_dir, policy=policy, workers=workers, write=write)
   write("\n" + summary_table(results))
-  tuned = [e.seconds for e in first.executions if e.node_id in ("Transform", "Tuner", "Trainer")]
+  tuned = [e.seconds for e in first.executions
+           if e.node_id in (node_ids.TRANSFORM, node_ids.TUNER, node_ids.TRAINER)]
   timed = [r.fallback_seconds for r in results if r.fallback_seconds]
   if timed:
     write(f"\nFallback training (Transform + Trainer, last Tuner's hyperparameters): "
           f"{min(timed):.1f}-{max(timed):.1f} s; the first window's Transform + Tuner + Trainer: "
           f"{sum(tuned):.1f} s")
-  plot(results, pathlib.Path(output_dir) / PLOT_NAME)
+  plot(results, pathlib.Path(output_dir) / PLOT_NAME, settings.min_auc)
   (pathlib.Path(output_dir) / TABLE_NAME).write_text(
       json.dumps([dataclasses.asdict(r) for r in results], indent=2))
   write(f"plot: {pathlib.Path(output_dir) / PLOT_NAME}\ntable: {pathlib.Path(output_dir) / TABLE_NAME}")

@@ -6,38 +6,27 @@ it. BulkInferrer does not load Keras 3 SavedModels in TFX 1.16, so the
 pipeline does not use it (batch scoring reads the pushed SavedModel instead).
 """
 import functools
-import io
-import json
-import os
 
 import keras
 import keras_tuner
-import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 from absl import logging
 from tfx import v1 as tfx
-from tfx.utils import io_utils
 from tfx_bsl.public import tfxio
 
-from components.compatibility_guard import checks
-from pipeline.model import features
-
-# Written next to the SavedModel (the Pusher copies them along) so that a
-# later Trainer can check, then warm-start from, this model.
-WARM_START_DIR = "assets.extra"
-FACTS_FILE = "network.json"
-WEIGHTS_FILE = "weights.npz"
-SCHEMA_FILE = "schema.pbtxt"
+from components.contracts import model_io
+from pipeline.modeling import warm_start
+from pipeline.project import features
 
 TRAIN_BATCH_SIZE = 64
 EVAL_BATCH_SIZE = 256
-LABEL = features.transformed_name(features.LABEL_KEY)
+LABEL = model_io.transformed_name(features.LABEL_KEY)
 
 
 def search_space() -> keras_tuner.HyperParameters:
   """The Tuner's search space; its defaults train when there is no Tuner."""
-  # TODO(step 5): Adjust the hyperparameters the Tuner searches.
+  # TODO(step 7): Adjust the hyperparameters the Tuner searches.
   hp = keras_tuner.HyperParameters()
   hp.Choice("learning_rate", [3e-3, 1e-2], default=3e-3)
   hp.Choice("hidden_units", [16, 32], default=32)
@@ -49,13 +38,13 @@ def input_names(produced: dict) -> list:
   """The transformed features the network reads: those the Transform graph
   produces (`produced`: its transformed feature spec; a fallback's graph
   lacks the features it excludes)."""
-  dense = [features.transformed_name(k) for k in features.DENSE_FLOAT_FEATURES]
+  dense = [model_io.transformed_name(k) for k in features.DENSE_FLOAT_FEATURES]
   return [name for name in dense + list(features.categorical_sizes()) if name in produced]
 
 
 def build_model(hp: keras_tuner.HyperParameters, names: list) -> keras.Model:
   """A compiled binary classifier over the transformed features `names`."""
-  # TODO(step 6): Change the network.
+  # TODO(step 8): Change the network.
   inputs, encoded = {}, []
   sizes = features.categorical_sizes()
   for name in names:
@@ -106,7 +95,7 @@ def tuner_fn(fn_args: tfx.components.FnArgs) -> tfx.components.TunerFnResult:
       objective=keras_tuner.Objective("val_auc", "max"),
       seed=fn_args.custom_config.get("seed", 0),
       directory=fn_args.working_dir,
-      project_name="big_tipper")
+      project_name="tuner")
   return tfx.components.TunerFnResult(
       tuner=tuner,
       fit_kwargs={"x": train, "validation_data": evaluation, "verbose": 0,
@@ -127,61 +116,16 @@ class _ServingModule(tf.Module):
   def _transform(self, serialized):
     return self.tft_layer(tf.io.parse_example(serialized, self._raw_spec))
 
-  @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+  @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=model_io.SERVING_INPUT)])
   def serve(self, serialized):
     transformed = self._transform(serialized)
     model_inputs = {name: transformed[name] for name in self._names}
-    return {"probabilities": self.model(model_inputs)}
+    return {model_io.OUTPUT_KEY: self.model(model_inputs)}
 
-  @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+  @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=model_io.SERVING_INPUT)])
   def transform_features(self, serialized):
     """Used by the Evaluator to derive the label from raw columns."""
     return self._transform(serialized)
-
-
-def network_facts(tf_transform_output, names, hp) -> dict:
-  """What a warm start must match: see checks.check_warm_start."""
-  vocabularies = {key: [t.decode() for t in tf_transform_output.vocabulary_by_name(key)]
-                  for key in features.VOCAB_FEATURES if features.transformed_name(key) in names}
-  return {"raw_features": sorted(tf_transform_output.raw_feature_spec()), "inputs": names,
-          "hyperparameters": hp.values, "vocabularies": vocabularies}
-
-
-def warm_start(model, base_dir, facts: dict, schema_path) -> dict:
-  """Loads the base model's weights into `model` if the compatibility check
-  passes; otherwise leaves it cold. Returns what happened and why."""
-  if not base_dir:
-    return {"base_model": None, "warm": False, "reason": "no served model to start from"}
-  extra = os.path.join(base_dir, WARM_START_DIR)
-  if not tf.io.gfile.exists(os.path.join(extra, FACTS_FILE)):
-    problems = [f"the base model {base_dir} has no {FACTS_FILE}"]
-  else:
-    with tf.io.gfile.GFile(os.path.join(extra, FACTS_FILE)) as f:
-      base = json.load(f)
-    problems = checks.check_warm_start(
-        base, io_utils.SchemaReader().read(os.path.join(extra, SCHEMA_FILE)),
-        facts, io_utils.SchemaReader().read(schema_path))
-  if problems:
-    logging.warning("Cold start: the base model %s fails the compatibility check: %s",
-                    base_dir, "; ".join(problems))
-    return {"base_model": base_dir, "warm": False, "reason": "; ".join(problems)}
-  with tf.io.gfile.GFile(os.path.join(extra, WEIGHTS_FILE), "rb") as f:
-    weights = np.load(io.BytesIO(f.read()))
-  model.set_weights([weights[f"arr_{i}"] for i in range(len(weights.files))])
-  logging.info("Warm start from %s", base_dir)
-  return {"base_model": base_dir, "warm": True, "reason": "compatible"}
-
-
-def _save_network(model_dir, model, facts, schema_path, started) -> None:
-  extra = os.path.join(model_dir, WARM_START_DIR)
-  tf.io.gfile.makedirs(extra)
-  buffer = io.BytesIO()  # np.savez seeks, which GFile (e.g. on GCS) cannot in write mode
-  np.savez(buffer, *model.get_weights())
-  with tf.io.gfile.GFile(os.path.join(extra, WEIGHTS_FILE), "wb") as f:
-    f.write(buffer.getvalue())
-  tf.io.gfile.copy(schema_path, os.path.join(extra, SCHEMA_FILE), overwrite=True)
-  with tf.io.gfile.GFile(os.path.join(extra, FACTS_FILE), "w") as f:
-    json.dump({**facts, "warm_start": started}, f, indent=2)
 
 
 def run_fn(fn_args: tfx.components.FnArgs):
@@ -195,13 +139,14 @@ def run_fn(fn_args: tfx.components.FnArgs):
   names = input_names(tf_transform_output.transformed_feature_spec())
   logging.info("Hyperparameters: %s; model inputs: %s", hp.values, names)
   model = build_model(hp, names)
-  facts = network_facts(tf_transform_output, names, hp)
-  started = warm_start(model, fn_args.base_model, facts, fn_args.schema_path)
+  facts = warm_start.network_facts(tf_transform_output, names, hp.values,
+                                   features.VOCAB_FEATURES)
+  started = warm_start.load(model, fn_args.base_model, facts, fn_args.schema_path)
   model.fit(train, steps_per_epoch=fn_args.train_steps, validation_data=evaluation,
             validation_steps=fn_args.eval_steps, verbose=0)
   module = _ServingModule(model, tf_transform_output)
   tf.saved_model.save(module, fn_args.serving_model_dir, signatures={
-      "serving_default": module.serve,
-      "transform_features": module.transform_features,
+      model_io.SERVING_SIGNATURE: module.serve,
+      model_io.TRANSFORM_SIGNATURE: module.transform_features,
   })
-  _save_network(fn_args.serving_model_dir, model, facts, fn_args.schema_path, started)
+  warm_start.save(fn_args.serving_model_dir, model, facts, fn_args.schema_path, started)

@@ -2,26 +2,28 @@
 window with every feature's range, metrics overall and by slice, and when
 not to use the model. Built from MLMD lineage and artifact files."""
 import html
-import pathlib
 
 import markdown
+import tensorflow as tf
 import tensorflow_data_validation as tfdv
 import tensorflow_model_analysis as tfma
 
+from components.contracts import model_io
 from components.drift_detector import measures, summaries
-from pipeline import lineage, resolvers
-from pipeline.model import features
+from pipeline.mlmd import queries
+from pipeline.operations import lineage
 
 FILE_NAME = "model_card.md"
-_SLICE_FEATURES = ("payment_type", "trip_start_hour")
+# Slices with fewer examples than this are listed but not called weakest.
+_MIN_SLICE_EXAMPLES = 30
 
 
 def _training_summaries(store, model_id) -> dict:
-  stats_ids = resolvers.statistics_of(store, resolvers.training_examples(store, model_id))
+  stats_ids = queries.statistics_of(store, queries.training_examples(store, model_id))
   per_span = []
   for artifact in store.get_artifacts_by_id(sorted(stats_ids)):
-    for path in sorted(pathlib.Path(artifact.uri).glob("Split-*/FeatureStats.pb")):
-      per_span.append(summaries.from_statistics(tfdv.load_stats_binary(str(path)).datasets[0]))
+    for path in sorted(tf.io.gfile.glob(f"{artifact.uri}/Split-*/FeatureStats.pb")):
+      per_span.append(summaries.from_statistics(tfdv.load_stats_binary(path).datasets[0]))
   return summaries.merge(per_span) if per_span else {}
 
 
@@ -39,11 +41,12 @@ def _ranges(training: dict) -> list:
   return rows
 
 
-def _slice_rows(evaluation_uri) -> list:
+def _slice_rows(evaluation_uri, slice_features) -> list:
   """(feature, value, AUC or None, examples) of the single-feature slices."""
+  sliced = {keys[0] for keys in slice_features if len(keys) == 1}
   rows = []
   for slice_key, metrics in tfma.load_eval_result(evaluation_uri).slicing_metrics:
-    if len(slice_key) != 1 or slice_key[0][0] not in _SLICE_FEATURES:
+    if len(slice_key) != 1 or slice_key[0][0] not in sliced:
       continue
     values = metrics[""][""]
     auc = values.get("auc", {}).get("doubleValue")
@@ -52,20 +55,30 @@ def _slice_rows(evaluation_uri) -> list:
   return sorted(rows, key=lambda r: (r[0], -r[3]))
 
 
-def render(facts: dict, training: dict) -> str:
+def _weakest(slices) -> str:
+  scored = [(auc, f, v, n) for f, v, auc, n in slices
+            if auc is not None and n >= _MIN_SLICE_EXAMPLES]
+  if not scored:
+    return ""
+  auc, feature, value, count = min(scored)
+  return (f"- Its weakest slice with at least {_MIN_SLICE_EXAMPLES} examples is {feature} = "
+          f"{value} (AUC {auc:.3f} on {count} examples): check that slice before relying on "
+          "the model there.")
+
+
+def render(facts: dict, training: dict, settings) -> str:
   metrics = facts["evaluation"]["metrics"]
-  slices = _slice_rows(facts["evaluation"]["uri"])
-  card_auc = next((auc for f, v, auc, _ in slices if (f, v) == ("payment_type", "Credit Card")), None)
+  slices = _slice_rows(facts["evaluation"]["uri"], settings.slice_features)
   spans = ", ".join(str(s["span"]) for s in facts["data"])
   lines = [
-      f"# Model card: big-tipper classifier, version {facts['version']}", "",
+      f"# Model card: {settings.model_card_title}, version {facts['version']}", "",
       "## Intended use",
-      "Scores a finished Chicago taxi trip with the probability that its tip exceeds "
-      f"{features.BIG_TIP_SHARE:.0%} of the fare, from the trip's raw fields (serving signature "
-      "`serving_default`, input: serialized `tf.Example`). For analysing tipping patterns in "
-      "recorded data, not for decisions about individual drivers or riders.", "",
+      f"{settings.model_card_intended_use} (serving signature `{model_io.SERVING_SIGNATURE}`, "
+      f"input: serialized `tf.Example` with the training columns; output "
+      f"`{model_io.OUTPUT_KEY}`: the probability of the positive class of "
+      f"`{settings.label_key}`).", "",
       "## Training data",
-      f"Spans (years) {spans}; pushed {facts['pushed_at']}; lineage: "
+      f"Spans {spans}; pushed {facts['pushed_at']}; lineage: "
       f"`python -m pipeline lineage --model {facts['version']}`.", "",
       "| feature | range seen in training | missing |", "|---|---|---|",
       *_ranges(training), "",
@@ -73,18 +86,17 @@ def render(facts: dict, training: dict) -> str:
       ", ".join(f"{k} {v:.4g}" for k, v in sorted(metrics.items())), "",
       "| slice | AUC | examples |", "|---|---|---|",
       *[f"| {f} = {v} | {'n/a' if auc is None else f'{auc:.3f}'} | {n} |" for f, v, auc, n in slices],
-      "", "(A slice with one class only, such as cash trips, has no meaningful AUC.)", "",
+      "", "(A slice with one class only has no meaningful AUC: n/a.)", "",
       "## When not to use this model",
-      "- Inputs outside the ranges above (e.g. fares or distances beyond the training maximum):"
+      "- Inputs outside the ranges above (values beyond the training minimum or maximum):"
       " the model extrapolates.",
-      "- Unseen levels (a new taxi company, a new payment type) fall into shared out-of-vocabulary "
-      "buckets: their scores rest on little evidence.",
-      f"- Leakage: {', '.join(features.LEAKY_FEATURES)} decides most predictions, because tips on "
-      "cash trips are not recorded. The model predicts *recorded* tips; it says nothing about how "
-      "generous cash riders are."
-      + (f" Among credit-card trips, where tips are recorded, its AUC is {card_auc:.3f}."
-         if card_auc is not None else ""),
+      "- Categorical levels not listed above fall into shared out-of-vocabulary buckets: their "
+      "scores rest on little evidence.",
+      *[f"- {caveat}" for caveat in settings.model_card_caveats],
   ]
+  weakest = _weakest(slices)
+  if weakest:
+    lines.append(weakest)
   if facts["fallback"]:
     fallback = facts["fallback"]
     lines.append(f"- This is a **fallback model**: it does not read "
@@ -108,13 +120,15 @@ table{{border-collapse:collapse}} th,td{{border:1px solid #ccc;padding:.2em .6em
 """
 
 
-def write(store, version: str = "latest") -> pathlib.Path:
+def write(store, settings, version: str = "latest") -> str:
   """Writes the card into the pushed version's folder, as Markdown and as
   HTML (the same text); returns the Markdown file's path."""
   facts = lineage.explain(store, version)
-  card = pathlib.Path(facts["pushed_to"]) / FILE_NAME
-  text = render(facts, _training_summaries(store, facts["model"]["mlmd_id"]))
-  card.write_text(text)
-  card.with_suffix(".html").write_text(_HTML_PAGE.format(
-      version=html.escape(facts["version"]), body=markdown.markdown(text, extensions=["tables"])))
+  card = f"{facts['pushed_to']}/{FILE_NAME}"
+  text = render(facts, _training_summaries(store, facts["model"]["mlmd_id"]), settings)
+  with tf.io.gfile.GFile(card, "w") as f:
+    f.write(text)
+  with tf.io.gfile.GFile(card[:-len(".md")] + ".html", "w") as f:
+    f.write(_HTML_PAGE.format(version=html.escape(facts["version"]),
+                              body=markdown.markdown(text, extensions=["tables"])))
   return card

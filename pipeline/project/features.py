@@ -1,17 +1,22 @@
-"""Which raw columns the model uses, and how. Edit this file first."""
+"""Which raw columns the model uses, and how; the label and where it comes
+from. The factory reads LABEL_KEY, LABEL_SOURCE_COLUMNS, OUTCOME_COLUMNS and
+raw_input_features(); the rest is for preprocessing.py and model.py."""
+from components.contracts.model_io import transformed_name
 
-# TODO(step 1): Name the label. It is derived from raw columns in
-# preprocessing.py; the columns that hold the answer itself must never be
-# model inputs (fare is fine: it is known before the tip).
+# TODO(step 3): Name the label. preprocessing.py derives it from raw columns.
 LABEL_KEY = "big_tipper"
-ANSWER_KEYS = ("tips",)
+# Columns known only once the outcome is known: the label needs them, the
+# model must never read them, and a span without them is unlabelled (its
+# served model's metric cannot be re-assessed there).
+OUTCOME_COLUMNS = ("tips",)
+# Every raw column the label is computed from (outcome columns included). A
+# fallback model keeps them even when they drift: without them there is no
+# label to train on. Fare is also a model input: it is known before the tip.
+LABEL_SOURCE_COLUMNS = ("tips", "fare")
 # A "big tipper" tips more than this share of the fare.
 BIG_TIP_SHARE = 0.2
-# Raw columns the label is derived from: a fallback model keeps them even
-# when they drift, since without them there is no label to train on.
-LABEL_SOURCES = ("tips", "fare")
 
-# TODO(step 2): Assign each raw input column to one treatment.
+# TODO(step 4): Assign each raw input column to one treatment.
 # Numeric, scaled to z-scores.
 DENSE_FLOAT_FEATURES = ("fare", "trip_miles", "trip_seconds")
 # Numeric, cut into quantile buckets; coordinates matter by area, not value.
@@ -31,15 +36,6 @@ VOCAB_FEATURES = ("payment_type", "company")
 VOCAB_SIZE = 100
 # Unseen strings (a new taxi company) share these buckets instead of failing.
 OOV_SIZE = 5
-
-# Leakage warning: tips on cash trips are not recorded, so payment_type ==
-# "Cash" means "never a big tipper" by construction of the data. The model is
-# honest about recorded tips, not about the generosity of cash riders.
-LEAKY_FEATURES = ("payment_type",)
-
-
-def transformed_name(key: str) -> str:
-  return key + "_xf"
 
 
 def categorical_sizes() -> dict:

@@ -2,7 +2,7 @@
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from pipeline.model import features
+from pipeline.project import features
 
 
 def _dense(tensor, default):
@@ -28,7 +28,7 @@ def _present(keys, inputs):
 def preprocessing_fn(inputs):
   """tf.Transform callback; its analyzers run over the training split."""
   outputs = {}
-  # TODO(step 3): Change how each group of features is transformed.
+  # TODO(step 5): Change how each group of features is transformed.
   for key in _present(features.DENSE_FLOAT_FEATURES, inputs):
     outputs[features.transformed_name(key)] = tft.scale_to_z_score(
         tf.cast(_dense(inputs[key], tf.zeros([], inputs[key].dtype)), tf.float32))
@@ -46,7 +46,7 @@ def preprocessing_fn(inputs):
         _dense(inputs[key], ""), top_k=features.VOCAB_SIZE,
         num_oov_buckets=features.OOV_SIZE, vocab_filename=key)
 
-  # TODO(step 4): Define the label from raw columns.
+  # TODO(step 6): Define the label from raw columns.
   tips = _dense(inputs["tips"], 0.0)
   fare = _dense(inputs["fare"], 0.0)
   outputs[features.transformed_name(features.LABEL_KEY)] = tf.cast(

@@ -1,4 +1,4 @@
-"""Querying a pushed model: raw CSV rows in, big-tipper probabilities out."""
+"""Querying a pushed model: raw CSV rows in, the model's scores out."""
 import csv
 import pathlib
 
@@ -6,6 +6,7 @@ import tensorflow as tf
 import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import schema_pb2
 
+from components.contracts import model_io
 from components.serving_manifest import executor as manifest
 
 _CASTS = {schema_pb2.INT: lambda v: int(float(v)), schema_pb2.FLOAT: float,
@@ -55,7 +56,8 @@ def active_version(serving_dir: pathlib.Path) -> pathlib.Path:
 
 
 def predict_csv(csv_path: pathlib.Path, model_dir: pathlib.Path, schema_path) -> list:
-  """Probabilities for every row of a CSV file with the training columns."""
+  """The model's score (probability of the positive class) for every row of
+  a CSV file with the training columns."""
   schema = tfdv.load_schema_text(str(schema_path))
   with open(csv_path, newline="") as f:
     rows = list(csv.DictReader(f))
@@ -65,5 +67,6 @@ def predict_csv(csv_path: pathlib.Path, model_dir: pathlib.Path, schema_path) ->
       examples.append(to_example(row, schema))
     except ValueError as error:
       raise ValueError(f"{csv_path}, line {number}: {error}") from error
-  serve = tf.saved_model.load(str(model_dir)).signatures["serving_default"]
-  return serve(examples=tf.constant(examples))["probabilities"].numpy()[:, 0].tolist()
+  serve = tf.saved_model.load(str(model_dir)).signatures[model_io.SERVING_SIGNATURE]
+  scores = serve(**{model_io.SERVING_INPUT: tf.constant(examples)})[model_io.OUTPUT_KEY]
+  return scores.numpy()[:, 0].tolist()

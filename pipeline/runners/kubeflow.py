@@ -9,8 +9,11 @@ import tempfile
 
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
-from pipeline import configs
-from pipeline.pipeline import create_pipeline
+from pipeline.definition.pipeline import create_pipeline
+from pipeline.definition.settings import RunSpec
+
+# The repository's root here; the Dockerfile copies it to CONTAINER_REPO_ROOT.
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 TARGET_SUFFIX = {"vertex": ".json", "kubeflow": ".yaml"}
 
@@ -19,38 +22,28 @@ class SubmitError(RuntimeError):
   """Submission cannot proceed; the message says what is missing."""
 
 
-def build_cloud_pipeline(*, pipeline_root, data_root, serving_dir, beam_args, span):
-  """The same create_pipeline as the local run, with the paths of the image."""
-  schema_path = pathlib.PurePosixPath(configs.CONTAINER_REPO_ROOT) / "schema" / "schema.pbtxt"
-  return create_pipeline(
-      pipeline_name=configs.PIPELINE_NAME, pipeline_root=pipeline_root, data_root=data_root,
-      span_pattern=configs.SPAN_PATTERN, schema_path=str(schema_path),
-      ingest_span=span, train_spans=(span, span), stage="train",
-      drift_policy=configs.DRIFT_POLICY,
-      split_buckets=configs.SPLIT_BUCKETS,
-      stats_quantile_buckets=configs.STATS_QUANTILE_BUCKETS,
-      stats_rank_buckets=configs.STATS_RANK_BUCKETS,
-      drift_config=configs.drift_config(), drift_fallback_span=configs.DRIFT_FALLBACK_SPAN,
-      serving_dir=serving_dir, seed=configs.SEED,
-      tuner_max_trials=configs.TUNER_MAX_TRIALS, tuner_train_steps=configs.TUNER_TRAIN_STEPS,
-      train_steps=configs.TRAIN_STEPS, eval_steps=configs.EVAL_STEPS,
-      min_auc=configs.MIN_AUC, max_auc_drop=configs.MAX_AUC_DROP,
-      fallback_auc_tolerance=configs.FALLBACK_AUC_TOLERANCE,
-      broken_input_share=configs.BROKEN_INPUT_SHARE,
-      slice_features=configs.SLICE_FEATURES, beam_pipeline_args=beam_args,
-      # Vertex and KFP bring their own metadata store.
-      metadata_connection_config=None, mlmd_resolvers=False)
+def cloud_run_spec(settings, *, pipeline_root, data_root, serving_dir, beam_args,
+                   span) -> RunSpec:
+  """A cloud run: the image's paths, no MLMD connection (Vertex and KFP
+  bring their own metadata store), and only the resolvers KFP v2 supports."""
+  schema = (pathlib.PurePosixPath(settings.container_repo_root)
+            / pathlib.Path(settings.schema_path).relative_to(REPO_ROOT))
+  return RunSpec(stage="train", ingest_span=span, train_spans=(span, span),
+                 data_root=data_root, pipeline_root=pipeline_root, serving_dir=serving_dir,
+                 schema_path=str(schema), beam_pipeline_args=tuple(beam_args),
+                 drift_policy=settings.drift_policy, mlmd_resolvers=False)
 
 
-def compile_spec(*, target, output: pathlib.Path, image, pipeline_root, data_root,
+def compile_spec(settings, *, target, output: pathlib.Path, image, pipeline_root, data_root,
                  serving_dir, beam_profile, project, region, span) -> pathlib.Path:
   """Writes the pipeline spec: JSON PipelineJob for Vertex, YAML for KFP v2."""
   if output.suffix != TARGET_SUFFIX[target]:
     raise ValueError(f"--output for {target} must end in {TARGET_SUFFIX[target]}")
-  beam_args = configs.beam_profile_args(beam_profile, project=project, region=region,
-                                        pipeline_root=pipeline_root, image=image)
-  pipeline = build_cloud_pipeline(pipeline_root=pipeline_root, data_root=data_root,
-                                  serving_dir=serving_dir, beam_args=beam_args, span=span)
+  beam_args = settings.beam_profile_args(beam_profile, project=project, region=region,
+                                         pipeline_root=pipeline_root, image=image)
+  pipeline = create_pipeline(settings, cloud_run_spec(
+      settings, pipeline_root=pipeline_root, data_root=data_root, serving_dir=serving_dir,
+      beam_args=beam_args, span=span))
   runner = kubeflow_v2_dag_runner.KubeflowV2DagRunner(
       config=kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(default_image=image),
       output_dir=str(output.parent), output_filename=output.name)
@@ -59,17 +52,18 @@ def compile_spec(*, target, output: pathlib.Path, image, pipeline_root, data_roo
   return output
 
 
-def submission(*, target, spec: pathlib.Path, project, region, endpoint, pipeline_root) -> dict:
+def submission(settings, *, target, spec: pathlib.Path, project, region, endpoint,
+               pipeline_root) -> dict:
   """Exactly what submit sends, as a dict (printed by --dry-run)."""
   request = {"target": target, "package": str(spec),
              "package_sha256": hashlib.sha256(spec.read_bytes()).hexdigest(),
-             "display_name": configs.PIPELINE_NAME, "enable_caching": True}
+             "display_name": settings.pipeline_name, "enable_caching": True}
   if target == "vertex":
     request.update(sdk="google.cloud.aiplatform.PipelineJob", project=project,
                    location=region, pipeline_root=pipeline_root)
   else:
     request.update(sdk="kfp.Client.create_run_from_pipeline_package", host=endpoint,
-                   experiment_name=configs.PIPELINE_NAME, arguments={})
+                   experiment_name=settings.pipeline_name, arguments={})
   return request
 
 
@@ -106,16 +100,16 @@ def submit(request: dict):
   return run.run_id
 
 
-def defaults(args) -> dict:
-  """Settings from flags, then the environment, then configs."""
+def defaults(settings, args) -> dict:
+  """Cloud targets from flags, then the environment, then settings."""
   return {
-      "image": args.image or configs.PIPELINE_IMAGE,
-      "pipeline_root": args.pipeline_root or configs.CLOUD_PIPELINE_ROOT,
-      "data_root": args.data_root or configs.CLOUD_DATA_ROOT,
-      "serving_dir": args.serving_dir or configs.CLOUD_SERVING_DIR,
-      "project": args.project or os.environ.get("GOOGLE_CLOUD_PROJECT") or configs.GCP_PROJECT,
-      "region": args.region or configs.GCP_REGION,
-      "endpoint": args.endpoint or os.environ.get("KFP_ENDPOINT") or configs.KFP_ENDPOINT,
+      "image": args.image or settings.pipeline_image,
+      "pipeline_root": args.pipeline_root or settings.cloud_pipeline_root,
+      "data_root": args.data_root or settings.cloud_data_root,
+      "serving_dir": args.serving_dir or settings.cloud_serving_dir,
+      "project": args.project or os.environ.get("GOOGLE_CLOUD_PROJECT") or settings.gcp_project,
+      "region": args.region or settings.gcp_region,
+      "endpoint": args.endpoint or os.environ.get("KFP_ENDPOINT") or settings.kfp_endpoint,
   }
 
 

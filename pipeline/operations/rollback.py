@@ -7,10 +7,11 @@ import time
 import tensorflow_data_validation as tfdv
 from ml_metadata.proto import metadata_store_pb2
 
-from components.compatibility_guard import checks
 from components.compatibility_guard import executor as guard
+from components.contracts import artifacts as contract
+from components.contracts import compatibility
 from components.serving_manifest import executor as manifest
-from pipeline import lineage, serving
+from pipeline.operations import lineage, predict
 
 EXECUTION_TYPE = "model_factory.Rollback"
 
@@ -26,7 +27,7 @@ def _artifact(store, artifact_id):
 
 def compatibility_problems(store, facts: dict, current_schema) -> list:
   """The guard's feature checks for an archived model, by its lineage."""
-  return checks.check_features(guard.read_schema(facts["schema"]), current_schema,
+  return compatibility.check_features(guard.read_schema(facts["schema"]), current_schema,
                                guard.serving_features(facts["transform_graph"]))
 
 
@@ -41,7 +42,7 @@ def rollback(store, serving_dir: pathlib.Path, version: str, schema_path) -> str
   if problems:
     raise RollbackRefused(f"version {version} does not fit the current schema "
                           f"({schema_path}): " + "; ".join(problems))
-  newest = int(serving.latest_version(serving_dir).name)
+  newest = int(predict.latest_version(serving_dir).name)
   new_version = str(max(int(time.time()), newest + 1))
   staging = serving_dir / f".rollback-{new_version}.tmp"
   try:
@@ -67,10 +68,11 @@ def _record(store, facts, destination, new_version, from_version):
   pushed_type = store.get_artifact_type("PushedModel")
   pushed = metadata_store_pb2.Artifact(type_id=pushed_type.id, uri=str(destination),
                                        state=metadata_store_pb2.Artifact.LIVE)
-  for key, value in (("pushed_version", new_version), ("pushed_destination", str(destination)),
-                     ("rolled_back_from", from_version)):
+  for key, value in ((contract.PUSHED_VERSION, new_version),
+                     (contract.PUSHED_DESTINATION, str(destination)),
+                     (contract.ROLLED_BACK_FROM, from_version)):
     pushed.custom_properties[key].string_value = value
-  pushed.custom_properties["pushed"].int_value = 1
+  pushed.custom_properties[contract.PUSHED].int_value = 1
   (pushed_id,) = store.put_artifacts([pushed])
   blessing_id = facts["blessing"]["mlmd_id"]
   events = []

@@ -1,27 +1,29 @@
-"""Every setting of the pipeline, in one place. Runners read these; the
-pipeline definition (pipeline.py) reads none of them itself."""
+"""Your project's settings, in one module: data, gates, drift, deployment.
+The factory reads them once into a frozen Settings object
+(pipeline/definition/settings.py) and never reads this module elsewhere.
+Features, label and model code are in features.py, preprocessing.py and
+model.py beside this file."""
 import os
 import pathlib
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 
+# Names the pipeline in MLMD, on Vertex and on Kubeflow.
 PIPELINE_NAME = "model-factory"
-# Yearly spans built by data/build_spans.py; ExampleGen reads span-{SPAN}.
+# TODO(step 1): Point at your data: one folder per span (a day, a month, a
+# year), each holding CSV files with one header row. ExampleGen reads
+# SPAN_PATTERN under DATA_ROOT, with {SPAN} replaced by the span number.
+# Here: yearly taxi spans built by data/build_spans.py.
 DATA_ROOT = REPO_ROOT / "data" / "spans"
 SPAN_PATTERN = "span-{SPAN}/*.csv"
 # Train on 2013-2014 by default: 2015 and 2016 are the "future" that the
 # drift tooling compares against.
 DEFAULT_SPANS = (2013, 2014)
-# Curated schema imported by ImportSchemaGen (see schema/build_schema.py).
+# TODO(step 2): Curate the schema of your columns (types, domains, required
+# presence). Imported by ImportSchemaGen; see schema/build_schema.py.
 SCHEMA_PATH = REPO_ROOT / "schema" / "schema.pbtxt"
 # Everything a run writes: pipeline root, metadata DB, serving folder.
 OUTPUT_DIR = REPO_ROOT / "output"
-# MLMD is SQLite in the output folder unless these environment variables
-# name a MySQL/MariaDB server (the password is never stored in a file).
-MLMD_MYSQL_ENV = {"host": "MLMD_MYSQL_HOST", "port": "MLMD_MYSQL_PORT",
-                  "database": "MLMD_MYSQL_DATABASE", "user": "MLMD_MYSQL_USER",
-                  "password": "MLMD_MYSQL_PASSWORD"}
-MLMD_MYSQL_DEFAULT_DATABASE = "model_factory"
 # Rows hashed 3:1 into train and eval; the eval split also feeds the Evaluator.
 SPLIT_BUCKETS = {"train": 3, "eval": 1}
 
@@ -34,6 +36,7 @@ TUNER_TRAIN_STEPS = 150
 TRAIN_STEPS = 400
 EVAL_STEPS = 20
 
+# TODO(step 9): Set the gates and the slices that matter for your task.
 # Evaluator gates. A model is blessed when its AUC on the eval split is at
 # least MIN_AUC and at most MAX_AUC_DROP below the last blessed model's.
 MIN_AUC = 0.75
@@ -46,18 +49,8 @@ SLICE_FEATURES = (("payment_type",), ("trip_start_hour",))
 # dominates on the bundled 15k rows; `--workers 1` runs in-process instead.
 DEFAULT_BEAM_WORKERS = os.cpu_count() or 1
 
-
-def beam_pipeline_args(workers: int) -> list:
-  """All Beam arguments of a local run."""
-  if workers < 1:
-    raise ValueError(f"--workers must be at least 1, got {workers}")
-  mode = "multi_processing" if workers > 1 else "in_memory"
-  return [
-      "--runner=DirectRunner",
-      f"--direct_running_mode={mode}",
-      f"--direct_num_workers={workers}",
-  ]
-
+# TODO(step 10): Tune drift detection to your data: thresholds, and the
+# columns that move by construction (timestamps, IDs) and are not monitored.
 # Drift detection (components/drift_detector). A feature drifts when any
 # measure crosses its threshold; "warn" only reports.
 DRIFT_THRESHOLDS = {
@@ -106,20 +99,26 @@ BROKEN_INPUT_SHARE = 0.5
 SIMULATE_FIRST_WINDOW = (2013, 2013)
 SIMULATE_LAST_SPAN = 2016
 
+# TODO(step 11): Say what the model card tells its readers: what the model
+# is, what it is for, and the caveats only you know (leakage, blind spots).
+MODEL_CARD_TITLE = "big-tipper classifier"
+MODEL_CARD_INTENDED_USE = (
+    "Scores a finished Chicago taxi trip with the probability that its tip exceeds 20% of the "
+    "fare, from the trip's raw fields. For analysing tipping patterns in recorded data, not for "
+    "decisions about individual drivers or riders.")
+MODEL_CARD_CAVEATS = (
+    "Leakage: payment_type decides most predictions, because tips on cash trips are not "
+    "recorded. The model predicts *recorded* tips; it says nothing about how generous cash "
+    "riders are. Look at its AUC on the payment_type slices above.",)
 
-def drift_config() -> dict:
-  """The DriftDetector's config: thresholds, and how to find labels."""
-  from pipeline.model import features  # pylint: disable=import-outside-toplevel
-  return {
-      "thresholds": DRIFT_THRESHOLDS,
-      "feature_thresholds": DRIFT_FEATURE_THRESHOLDS,
-      "ignored_features": list(DRIFT_IGNORED_FEATURES),
-      "label_key": features.transformed_name(features.LABEL_KEY),
-      # The served model's AUC is re-assessed only where these columns exist.
-      "label_sources": list(features.ANSWER_KEYS),
-  }
+# The model code's entry points, by module path: TFX imports them in each
+# component's own process (or container), never from this process.
+PREPROCESSING_FN = "pipeline.project.preprocessing.preprocessing_fn"
+TUNER_FN = "pipeline.project.model.tuner_fn"
+RUN_FN = "pipeline.project.model.run_fn"
 
 # --- Deployment: `python -m pipeline compile|submit` (flags override these) ---
+# TODO(step 12): Name your image, bucket and cloud project.
 # Container image holding this repository (see Dockerfile); every component
 # runs in it and imports its code by module path.
 PIPELINE_IMAGE = "us-docker.pkg.dev/YOUR_PROJECT/model-factory/pipeline:latest"
@@ -157,9 +156,3 @@ BEAM_PROFILES = {
               "--environment_type=EXTERNAL", "--environment_config=localhost:50000"],
 }
 
-
-def beam_profile_args(profile: str, **values) -> list:
-  """The Beam arguments of a named profile, placeholders filled from values."""
-  if profile not in BEAM_PROFILES:
-    raise ValueError(f"unknown Beam profile {profile!r}; choose one of {sorted(BEAM_PROFILES)}")
-  return [arg.format(**values) for arg in BEAM_PROFILES[profile]]

@@ -4,11 +4,14 @@ import os
 
 import tensorflow_model_analysis as tfma
 
-from components import tfma_results
 from components.champion_challenger import component as deciding
+from components.contracts import artifacts as contract
+from components.contracts import tfma_results
+from components.drift_detector import component as detecting
 from components.fallback_planner import component as planning
 from components.serving_manifest import executor as manifest
-from pipeline import configs, metadata
+from pipeline.definition import node_ids
+from pipeline.mlmd import queries
 
 # Metrics shown in the summary, in this order, from the overall slice.
 _SUMMARY_METRICS = ("auc", "binary_accuracy", "precision", "recall", "example_count")
@@ -59,58 +62,60 @@ def _describe_threshold(threshold) -> str:
   return f"(change against the baseline model; allowed: {change:+.4g} or better)"
 
 
-def read(store) -> RunReport:
-  run_id = metadata.latest_run_id(store)
-  executions = metadata.run_executions(store, configs.PIPELINE_NAME, run_id)
+def read(store, settings) -> RunReport:
+  run_id = queries.latest_run_id(store)
+  executions = queries.run_executions(store, settings.pipeline_name, run_id)
   report = RunReport(run_id=run_id, executions=executions)
   by_node = {e.node_id: e for e in executions}
-  report.trained = any(node in by_node for node in ("Trainer", "FallbackTrainer"))
-  if "Evaluator" in by_node:
-    outputs = metadata.output_artifacts(store, by_node["Evaluator"].execution.id)
+  report.trained = any(node in by_node for node in node_ids.TRAINERS)
+  if node_ids.EVALUATOR in by_node:
+    evaluator = by_node[node_ids.EVALUATOR].execution.id
+    outputs = queries.output_artifacts(store, evaluator)
     evaluation_uri = outputs["evaluation"][0].uri
     report.metrics = overall_metrics(evaluation_uri)
-    report.blessed = bool(metadata.custom(outputs["blessing"][0], "blessed", 0))
+    report.blessed = bool(queries.custom(outputs["blessing"][0], contract.BLESSED, 0))
     report.not_blessed_reasons = failed_thresholds(evaluation_uri)
-    inputs = metadata.input_artifacts(store, by_node["Evaluator"].execution.id)
-    report.has_baseline = bool(inputs.get("baseline_model"))
-  if "DriftDetector" in by_node:
-    drift_report = metadata.output_artifacts(store, by_node["DriftDetector"].execution.id)["drift_report"][0]
-    report.drift_verdict = metadata.custom(drift_report, "verdict")
-    report.drifted_features = metadata.custom(drift_report, "drifted_features", "")
+    report.has_baseline = bool(queries.input_artifacts(store, evaluator).get("baseline_model"))
+  if node_ids.DRIFT_DETECTOR in by_node:
+    drift_report = queries.output_artifacts(
+        store, by_node[node_ids.DRIFT_DETECTOR].execution.id)[detecting.DRIFT_REPORT_KEY][0]
+    report.drift_verdict = queries.custom(drift_report, contract.VERDICT)
+    report.drifted_features = queries.custom(drift_report, contract.DRIFTED_FEATURES, "")
     report.drift_report_uri = drift_report.uri
   pushed_by = None
-  for pusher in (by_node[n] for n in ("Pusher", "FallbackPusher") if n in by_node):
-    pushed = metadata.output_artifacts(store, pusher.execution.id)["pushed_model"][0]
-    if metadata.custom(pushed, "pushed", 0):
-      report.pushed_version = metadata.custom(pushed, "pushed_version")
-      report.pushed_path = metadata.custom(pushed, "pushed_destination")
+  for pusher in (by_node[n] for n in node_ids.PUSHERS if n in by_node):
+    pushed = queries.output_artifacts(store, pusher.execution.id)["pushed_model"][0]
+    if queries.custom(pushed, contract.PUSHED, 0):
+      report.pushed_version = queries.custom(pushed, contract.PUSHED_VERSION)
+      report.pushed_path = queries.custom(pushed, contract.PUSHED_DESTINATION)
       report.pushed_reused = pusher.state == "CACHED"
       pushed_by = pusher.node_id
-  if "ChampionChallenger" in by_node:
-    report.fallback = _fallback(store, by_node, served=pushed_by == "FallbackPusher")
+  if node_ids.CHAMPION_CHALLENGER in by_node:
+    report.fallback = _fallback(store, by_node, served=pushed_by == node_ids.FALLBACK_PUSHER)
   return report
 
 
 def _fallback(store, by_node, served: bool) -> dict:
-  blessing = metadata.output_artifacts(
-      store, by_node["ChampionChallenger"].execution.id)[deciding.BLESSING_KEY][0]
-  plan = metadata.output_artifacts(
-      store, by_node["FallbackPlanner"].execution.id)[planning.PLAN_KEY][0]
-  excluded = metadata.custom(plan, "excluded_features", "")
-  return {"excluded_features": excluded.split(",") if excluded else [],
+  blessing = queries.output_artifacts(
+      store, by_node[node_ids.CHAMPION_CHALLENGER].execution.id)[deciding.BLESSING_KEY][0]
+  plan = queries.output_artifacts(
+      store, by_node[node_ids.FALLBACK_PLANNER].execution.id)[planning.PLAN_KEY][0]
+  return {"excluded_features": contract.split_list(
+              queries.custom(plan, contract.EXCLUDED_FEATURES, "")),
           "served": served,
-          "reason": metadata.custom(blessing, "reason"),
-          "fallback_auc": metadata.custom(blessing, "candidate_auc"),
-          "served_auc": metadata.custom(blessing, "baseline_auc"),
-          "seconds": by_node["FallbackTransform"].seconds + by_node["FallbackTrainer"].seconds}
+          "reason": queries.custom(blessing, contract.REASON),
+          "fallback_auc": queries.custom(blessing, contract.CANDIDATE_AUC),
+          "served_auc": queries.custom(blessing, contract.BASELINE_AUC),
+          "seconds": (by_node[node_ids.FALLBACK_TRANSFORM].seconds
+                      + by_node[node_ids.FALLBACK_TRAINER].seconds)}
 
 
-def format_summary(report: RunReport, paths) -> str:
+def format_summary(report: RunReport, paths, model_card_file: str) -> str:
   lines = []
   if report.pushed_version:
     reused = " (unchanged since an earlier run; reused from cache)" if report.pushed_reused else ""
     lines.append(f"Model pushed: version {report.pushed_version}{reused}")
-    lines.append(f"  model card: {os.path.join(report.pushed_path, 'model_card.md')}")
+    lines.append(f"  model card: {os.path.join(report.pushed_path, model_card_file)}")
   elif not report.trained:
     lines.append("Nothing trained in this run (no drift that calls for it, or policy alert).")
   elif report.blessed is False:
@@ -128,7 +133,7 @@ def format_summary(report: RunReport, paths) -> str:
     drifted = f" ({report.drifted_features})" if report.drifted_features else ""
     lines.append(f"Drift of the new span against the served model's training data: "
                  f"{report.drift_verdict}{drifted}")
-    lines.append(f"  report: {os.path.join(report.drift_report_uri, 'report.html')}")
+    lines.append(f"  report: {os.path.join(report.drift_report_uri, contract.REPORT_HTML)}")
   if report.metrics:
     shown = ", ".join(f"{name} {value:.4g}" for name, value in sorted(
         report.metrics.items(), key=lambda kv: _SUMMARY_METRICS.index(kv[0])))

@@ -1,51 +1,13 @@
-"""Read-only questions about a run, answered from MLMD, and where MLMD is."""
-import os
+"""Read-only questions answered from MLMD: runs, executions, events, lineage."""
 import dataclasses
 
-from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
-from tfx.orchestration import metadata
+
+from components.contracts import artifacts as contract
 
 _RUN_CONTEXT = "pipeline_run"
 _NODE_CONTEXT = "node"
 _STATE = metadata_store_pb2.Execution.State
-
-
-def sqlite_config(path: str):
-  return metadata.sqlite_metadata_connection_config(path)
-
-
-class MetadataUnreachable(RuntimeError):
-  """The metadata database cannot be opened; the message says where and why."""
-
-
-def connection_config(sqlite_path: str, environ=os.environ):
-  """MySQL/MariaDB when MLMD_MYSQL_HOST is set (see configs.MLMD_MYSQL_ENV),
-  else SQLite at `sqlite_path`. The password is read from the environment
-  only, never from a file in the repository."""
-  from pipeline import configs  # pylint: disable=import-outside-toplevel
-  env = configs.MLMD_MYSQL_ENV
-  if not environ.get(env["host"]):
-    return sqlite_config(sqlite_path)
-  return metadata.mysql_metadata_connection_config(
-      host=environ[env["host"]], port=int(environ.get(env["port"], "3306")),
-      database=environ.get(env["database"], configs.MLMD_MYSQL_DEFAULT_DATABASE),
-      username=environ.get(env["user"], "root"), password=environ.get(env["password"], ""))
-
-
-def describe(connection_config) -> str:
-  if connection_config.HasField("mysql"):
-    mysql = connection_config.mysql
-    return f"MySQL {mysql.user}@{mysql.host}:{mysql.port}/{mysql.database}"
-  return f"SQLite {connection_config.sqlite.filename_uri}"
-
-
-def open_store(connection_config) -> metadata_store.MetadataStore:
-  try:
-    return metadata_store.MetadataStore(connection_config)
-  except Exception as error:  # MLMD raises absl status errors of several kinds
-    raise MetadataUnreachable(
-        f"cannot open the metadata store ({describe(connection_config)}): {error}") from error
 
 
 @dataclasses.dataclass
@@ -136,3 +98,41 @@ def evaluations_behind(store, blessing_id: int) -> list:
     return []
   return output_artifacts(store, judge).get("evaluation") or input_artifacts(store, judge).get(
       "evaluation", [])
+
+
+def training_examples(store, model_id: int) -> list:
+  """Ids of the raw Examples (one per span) a model was trained on, by lineage:
+  Model <- Trainer <- transformed examples <- Transform <- raw examples."""
+  trainer = producer_execution_id(store, model_id)
+  if trainer is None:
+    return []
+  raw = set()
+  for transformed in input_artifacts(store, trainer).get("examples", []):
+    transform = producer_execution_id(store, transformed.id)
+    if transform is not None:
+      raw.update(a.id for a in input_artifacts(store, transform).get("examples", []))
+  return sorted(raw)
+
+
+def statistics_of(store, examples_ids) -> set:
+  """Ids of the ExampleStatistics computed from the given Examples."""
+  result = set()
+  for examples_id in examples_ids:
+    for execution in consumer_execution_ids(store, examples_id):
+      result.update(a.id for a in output_artifacts(store, execution).get("statistics", []))
+  return result
+
+
+def pushed_model_ids(store) -> list:
+  """Ids of the models that were pushed (by a Pusher or a rollback), the
+  most recently pushed first: what serving actually saw, unlike "blessed"
+  (a blessed model may still have been refused by the CompatibilityGuard)."""
+  result = []
+  for pushed in sorted(store.get_artifacts_by_type("PushedModel"), key=lambda a: a.id, reverse=True):
+    if not custom(pushed, contract.PUSHED, 0):
+      continue
+    for model in input_artifacts(
+        store, producer_execution_id(store, pushed.id)).get("model", []):
+      if model.id not in result:
+        result.append(model.id)
+  return result

@@ -2,11 +2,15 @@
 artifact files alone (python -m pipeline lineage)."""
 import datetime
 import json
-import pathlib
+import os
 
-from components.drift_detector.component import DriftReport
+import tensorflow as tf
+
+from components.contracts import artifacts as contract
+from components.contracts.artifacts import DriftReport
 from components.fallback_planner import component as planning
-from pipeline import metadata, provenance, report
+from pipeline.mlmd import queries
+from pipeline.operations import provenance, report
 
 
 class LineageError(LookupError):
@@ -26,11 +30,11 @@ def _exec_properties(execution) -> dict:
 def pushed_models(store) -> list:
   """PushedModel artifacts that really pushed, oldest first."""
   return sorted((a for a in store.get_artifacts_by_type("PushedModel")
-                 if metadata.custom(a, "pushed", 0)), key=lambda a: a.id)
+                 if queries.custom(a, contract.PUSHED, 0)), key=lambda a: a.id)
 
 
 def _single_input(store, execution_id, key):
-  artifacts = metadata.input_artifacts(store, execution_id).get(key, [])
+  artifacts = queries.input_artifacts(store, execution_id).get(key, [])
   return artifacts[0] if artifacts else None
 
 
@@ -41,29 +45,31 @@ def explain(store, version: str = "latest") -> dict:
   if version == "latest":
     target = pushed[-1]
   else:
-    matches = [p for p in pushed if metadata.custom(p, "pushed_version") == version]
+    matches = [p for p in pushed if queries.custom(p, contract.PUSHED_VERSION) == version]
     if not matches:
-      known = ", ".join(metadata.custom(p, "pushed_version") for p in pushed)
+      known = ", ".join(queries.custom(p, contract.PUSHED_VERSION) for p in pushed)
       raise LineageError(f"no pushed model has version {version}; pushed versions: {known}")
     target = matches[-1]
-  pusher = metadata.producer_execution_id(store, target.id)
+  pusher = queries.producer_execution_id(store, target.id)
   model = _single_input(store, pusher, "model")
   blessing = _single_input(store, pusher, "model_blessing")
-  trainer_id = metadata.producer_execution_id(store, model.id)
+  trainer_id = queries.producer_execution_id(store, model.id)
   (trainer,) = store.get_executions_by_id([trainer_id])
-  trainer_inputs = metadata.input_artifacts(store, trainer_id)
+  trainer_inputs = queries.input_artifacts(store, trainer_id)
   transform_graph = trainer_inputs["transform_graph"][0]
-  transform_inputs = metadata.input_artifacts(
-      store, metadata.producer_execution_id(store, transform_graph.id))
-  spans = [{"span": metadata.custom(e, "span"), "fingerprint": metadata.custom(e, "input_fingerprint"),
+  transform_inputs = queries.input_artifacts(
+      store, queries.producer_execution_id(store, transform_graph.id))
+  spans = [{"span": queries.custom(e, contract.SPAN), "fingerprint": queries.custom(e, contract.INPUT_FINGERPRINT),
             "examples_uri": e.uri} for e in sorted(transform_inputs.get("examples", []),
-                                                   key=lambda a: metadata.custom(a, "span"))]
+                                                   key=lambda a: queries.custom(a, contract.SPAN))]
   hyperparameters = trainer_inputs.get("hyperparameters", [])
   hp_values = None
   if hyperparameters:
-    hp_file = next(pathlib.Path(hyperparameters[0].uri).glob("*"), None)
-    hp_values = json.loads(hp_file.read_text()).get("values") if hp_file else None
-  evaluation = metadata.evaluations_behind(store, blessing.id)[0]
+    hp_files = tf.io.gfile.glob(os.path.join(hyperparameters[0].uri, "*"))
+    if hp_files:
+      with tf.io.gfile.GFile(hp_files[0]) as f:
+        hp_values = json.load(f).get("values")
+  evaluation = queries.evaluations_behind(store, blessing.id)[0]
   custom_config = json.loads(_exec_properties(trainer).get("custom_config", "{}") or "{}")
   drift = []
   drift_type_id = store.get_artifact_type(DriftReport.TYPE_NAME).id
@@ -72,17 +78,17 @@ def explain(store, version: str = "latest") -> dict:
       continue
     for artifact in store.get_artifacts_by_context(context.id):
       if artifact.type_id == drift_type_id:
-        drift.append({"verdict": metadata.custom(artifact, "verdict"),
-                      "drifted_features": metadata.custom(artifact, "drifted_features"),
-                      "report": str(pathlib.Path(artifact.uri) / "report.html")})
+        drift.append({"verdict": queries.custom(artifact, contract.VERDICT),
+                      "drifted_features": queries.custom(artifact, contract.DRIFTED_FEATURES),
+                      "report": os.path.join(artifact.uri, contract.REPORT_HTML)})
   return {
-      "version": metadata.custom(target, "pushed_version"),
-      "pushed_to": metadata.custom(target, "pushed_destination"),
+      "version": queries.custom(target, contract.PUSHED_VERSION),
+      "pushed_to": queries.custom(target, contract.PUSHED_DESTINATION),
       "pushed_at": _when(target.create_time_since_epoch),
       "model": {"mlmd_id": model.id, "uri": model.uri},
       "built": {"trainer_execution": trainer_id, "started": _when(trainer.create_time_since_epoch),
                 "finished": _when(trainer.last_update_time_since_epoch),
-                "tfx_version": metadata.custom(model, "tfx_version"),
+                "tfx_version": queries.custom(model, "tfx_version"),
                 "model_code_sha256": custom_config.get("model_code"), "seed": custom_config.get("seed")},
       "provenance": provenance.of_execution(store, trainer_id),
       "data": spans,
@@ -90,8 +96,9 @@ def explain(store, version: str = "latest") -> dict:
       "transform_graph": transform_graph.uri,
       "hyperparameters": hp_values,
       "evaluation": {"uri": evaluation.uri, "metrics": report.overall_metrics(evaluation.uri)},
-      "blessing": {"mlmd_id": blessing.id, "blessed": bool(metadata.custom(blessing, "blessed", 0)),
-                   "for_model": metadata.custom(blessing, "current_model_id")},
+      "blessing": {"mlmd_id": blessing.id,
+                   "blessed": bool(queries.custom(blessing, contract.BLESSED, 0)),
+                   "for_model": queries.custom(blessing, contract.CURRENT_MODEL_ID)},
       "drift_reports": drift,
       "fallback": _fallback(store, trainer_inputs["schema"][0], blessing),
   }
@@ -100,17 +107,17 @@ def explain(store, version: str = "latest") -> dict:
 def _fallback(store, schema, blessing):
   """For a fallback model (its training schema came from FallbackPlanner):
   what it excludes, the drift report that caused it, the model it replaces."""
-  planner = metadata.producer_execution_id(store, schema.id)
-  plan = (metadata.output_artifacts(store, planner).get(planning.PLAN_KEY)
+  planner = queries.producer_execution_id(store, schema.id)
+  plan = (queries.output_artifacts(store, planner).get(planning.PLAN_KEY)
           if planner is not None else None)
   if not plan:
     return None
-  excluded = metadata.custom(plan[0], "excluded_features", "")
-  return {"excluded_features": excluded.split(",") if excluded else [],
-          "drift_report_id": metadata.input_artifacts(
+  return {"excluded_features": contract.split_list(
+              queries.custom(plan[0], contract.EXCLUDED_FEATURES, "")),
+          "drift_report_id": queries.input_artifacts(
               store, planner)[planning.DRIFT_REPORT_KEY][0].id,
-          "replaces_model_id": metadata.custom(blessing, "baseline_model_id"),
-          "reason": metadata.custom(blessing, "reason")}
+          "replaces_model_id": queries.custom(blessing, contract.BASELINE_MODEL_ID),
+          "reason": queries.custom(blessing, contract.REASON)}
 
 
 def _who(facts: dict) -> str:

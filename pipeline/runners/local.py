@@ -11,8 +11,12 @@ import absl.logging
 
 from tfx import v1 as tfx
 
-from pipeline import configs, metadata, model_card, provenance, report
-from pipeline.pipeline import create_pipeline
+from components.contracts import artifacts as contract
+
+from pipeline.definition.pipeline import create_pipeline
+from pipeline.definition.settings import RunSpec
+from pipeline.mlmd import queries, store as mlmd_store
+from pipeline.operations import model_card, provenance, report
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,7 +38,7 @@ class Paths:
 
   def metadata_config(self):
     """SQLite in the output folder, or MySQL when the environment says so."""
-    return metadata.connection_config(str(self.metadata_path))
+    return mlmd_store.connection_config(str(self.metadata_path))
 
 
 class ComponentProgress(logging.Handler):
@@ -100,39 +104,28 @@ def _tfx_logs_to(log_path, progress):
     absl.logging.set_verbosity(saved[0])
 
 
-def build_pipeline(*, data_root, ingest_span, train_spans, stage, paths, workers,
-                   drift_policy=configs.DRIFT_POLICY):
-  return create_pipeline(
-      pipeline_name=configs.PIPELINE_NAME,
-      pipeline_root=str(paths.pipeline_root),
-      data_root=str(data_root),
-      span_pattern=configs.SPAN_PATTERN,
-      schema_path=str(configs.SCHEMA_PATH),
-      ingest_span=ingest_span,
-      train_spans=train_spans,
-      stage=stage,
-      drift_policy=drift_policy,
-      split_buckets=configs.SPLIT_BUCKETS,
-      stats_quantile_buckets=configs.STATS_QUANTILE_BUCKETS,
-      stats_rank_buckets=configs.STATS_RANK_BUCKETS,
-      drift_config=configs.drift_config(),
-      drift_fallback_span=configs.DRIFT_FALLBACK_SPAN,
-      serving_dir=str(paths.serving_dir),
-      seed=configs.SEED,
-      tuner_max_trials=configs.TUNER_MAX_TRIALS,
-      tuner_train_steps=configs.TUNER_TRAIN_STEPS,
-      train_steps=configs.TRAIN_STEPS,
-      eval_steps=configs.EVAL_STEPS,
-      min_auc=configs.MIN_AUC,
-      max_auc_drop=configs.MAX_AUC_DROP,
-      fallback_auc_tolerance=configs.FALLBACK_AUC_TOLERANCE,
-      broken_input_share=configs.BROKEN_INPUT_SHARE,
-      slice_features=configs.SLICE_FEATURES,
-      beam_pipeline_args=configs.beam_pipeline_args(workers),
+def beam_pipeline_args(workers: int) -> tuple:
+  """Beam's DirectRunner: in-process with one worker, else one process per
+  worker (each Beam stage then pays a few seconds to start them)."""
+  if workers < 1:
+    raise ValueError(f"--workers must be at least 1, got {workers}")
+  mode = "multi_processing" if workers > 1 else "in_memory"
+  return ("--runner=DirectRunner", f"--direct_running_mode={mode}",
+          f"--direct_num_workers={workers}")
+
+
+def run_spec(settings, *, data_root, ingest_span, train_spans, stage, paths, workers,
+             drift_policy) -> RunSpec:
+  """A local run: everything under `paths`, MLMD from the environment."""
+  return RunSpec(
+      stage=stage, ingest_span=ingest_span, train_spans=tuple(train_spans),
+      data_root=str(data_root), pipeline_root=str(paths.pipeline_root),
+      serving_dir=str(paths.serving_dir), schema_path=str(settings.schema_path),
+      beam_pipeline_args=beam_pipeline_args(workers), drift_policy=drift_policy,
       metadata_connection_config=paths.metadata_config())
 
 
-def run(*, data_root, spans, output_dir, workers=configs.DEFAULT_BEAM_WORKERS,
+def run(settings, *, data_root, spans, output_dir, workers=None,
         write=None) -> report.RunReport:
   """Ingests and validates every span of `spans` (first, last), then trains.
 
@@ -142,20 +135,21 @@ def run(*, data_root, spans, output_dir, workers=configs.DEFAULT_BEAM_WORKERS,
   """
   first, last = spans
   steps = [(span, "ingest" if span != last else "train") for span in range(first, last + 1)]
-  return _execute(data_root, steps, spans, output_dir, workers, configs.DRIFT_POLICY, write)
+  return _execute(settings, data_root, steps, spans, output_dir, workers, settings.drift_policy,
+                  write)
 
 
-def monitor(*, data_root, span, output_dir, window=None, policy=configs.DRIFT_POLICY,
-            workers=configs.DEFAULT_BEAM_WORKERS, write=None) -> report.RunReport:
+def monitor(settings, *, data_root, span, output_dir, window=None, policy=None,
+            workers=None, write=None) -> report.RunReport:
   """Feeds one new span: validates it, checks it for drift against the
   served model, and acts by `policy` (alert, fallback or retrain, which
   train on `window`, the spans (first, last) ending with `span`; by default
   the last TRAINING_WINDOW_SPANS spans, from the first one ingested here)."""
-  store = metadata.open_store(Paths(pathlib.Path(output_dir).resolve()).metadata_config())
-  ingested = {metadata.custom(a, "span") for a in store.get_artifacts_by_type("Examples")
-              if metadata.custom(a, "input_fingerprint")}  # ExampleGen's, not Transform's
-  window = window or (max(span - configs.TRAINING_WINDOW_SPANS + 1, min(ingested, default=span)),
-                      span)
+  store = mlmd_store.open_store(Paths(pathlib.Path(output_dir).resolve()).metadata_config())
+  ingested = {queries.custom(a, contract.SPAN) for a in store.get_artifacts_by_type("Examples")
+              if queries.custom(a, contract.INPUT_FINGERPRINT)}  # ExampleGen's, not Transform's
+  window = window or (max(span - settings.training_window_spans + 1,
+                          min(ingested, default=span)), span)
   if window[1] != span:
     raise ValueError(f"the training window {window} must end with the new span {span}")
   missing = [s for s in range(window[0], span) if s not in ingested]
@@ -163,7 +157,8 @@ def monitor(*, data_root, span, output_dir, window=None, policy=configs.DRIFT_PO
     raise ValueError(f"span(s) {missing} of the training window {window[0]}-{window[1]} were never "
                      f"ingested into {output_dir}: monitor them first (in time order), or pass "
                      f"--window {span}-{span}")
-  return _execute(data_root, [(span, "monitor")], window, output_dir, workers, policy, write)
+  return _execute(settings, data_root, [(span, "monitor")], window, output_dir, workers,
+                  policy or settings.drift_policy, write)
 
 
 _ANNOUNCE = {"ingest": "Ingesting span {span}",
@@ -173,36 +168,37 @@ _ANNOUNCE = {"ingest": "Ingesting span {span}",
 
 def _newest_run(store):
   try:
-    return metadata.latest_run_id(store)
+    return queries.latest_run_id(store)
   except LookupError:  # nothing has run in this output folder yet
     return None
 
 
-def _execute(data_root, steps, window, output_dir, workers, policy, write):
+def _execute(settings, data_root, steps, window, output_dir, workers, policy, write):
   # Bound now: the run redirects sys.stdout to the log file.
   write = write or functools.partial(print, file=sys.stdout, flush=True)
   paths = Paths(pathlib.Path(output_dir).resolve())
   paths.output_dir.mkdir(parents=True, exist_ok=True)
-  metadata.open_store(paths.metadata_config())  # fail fast, and clearly, if unreachable
+  workers = workers or settings.default_beam_workers
+  mlmd_store.open_store(paths.metadata_config())  # fail fast, and clearly, if unreachable
   log_path = paths.output_dir / "logs" / time.strftime("run-%Y%m%d-%H%M%S.log")
   log_path.parent.mkdir(exist_ok=True)
   write(f"Full log: {log_path}")
-  facts = provenance.collect()
+  facts = provenance.collect(settings)
   with _tfx_logs_to(log_path, ComponentProgress(write)):
     for span, stage in steps:
       write(_ANNOUNCE[stage].format(span=span, first=window[0], last=window[1], policy=policy))
-      before = _newest_run(metadata.open_store(paths.metadata_config()))
+      before = _newest_run(mlmd_store.open_store(paths.metadata_config()))
       try:
-        tfx.orchestration.LocalDagRunner().run(build_pipeline(
-            data_root=data_root, ingest_span=span, train_spans=window, stage=stage,
-            paths=paths, workers=workers, drift_policy=policy))
+        tfx.orchestration.LocalDagRunner().run(create_pipeline(settings, run_spec(
+            settings, data_root=data_root, ingest_span=span, train_spans=window, stage=stage,
+            paths=paths, workers=workers, drift_policy=policy)))
       finally:  # a failed run (e.g. stopped by the AnomalyGate) gets its provenance too
-        store = metadata.open_store(paths.metadata_config())
+        store = mlmd_store.open_store(paths.metadata_config())
         after = _newest_run(store)
         if after not in (None, before):
           provenance.record(store, after, facts)
     # Inside the block: reading TFMA's results logs deprecation warnings too.
-    result = report.read(store)
+    result = report.read(store, settings)
     if result.pushed_version and not (pathlib.Path(result.pushed_path) / model_card.FILE_NAME).exists():
-      model_card.write(store, result.pushed_version)
+      model_card.write(store, settings, result.pushed_version)
     return result

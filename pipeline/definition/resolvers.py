@@ -1,11 +1,8 @@
 """Resolver strategies that pick artifacts from MLMD for the training run."""
 from tfx import v1 as tfx
 
-from pipeline import metadata
-
-_SPAN = "span"
-_BLESSED = "blessed"
-_CURRENT_MODEL_ID = "current_model_id"
+from components.contracts import artifacts as contract
+from pipeline.mlmd import queries
 
 
 class SpanWindowStrategy(tfx.dsl.experimental.ResolverStrategy):
@@ -27,7 +24,7 @@ class SpanWindowStrategy(tfx.dsl.experimental.ResolverStrategy):
     for key, artifacts in input_dict.items():
       newest = {}
       for artifact in sorted(artifacts, key=lambda a: a.id):
-        span = artifact.get_int_custom_property(_SPAN)
+        span = artifact.get_int_custom_property(contract.SPAN)
         if self._start <= span <= self._end:
           newest[span] = artifact
       missing = set(range(self._start, self._end + 1)) - set(newest)
@@ -50,50 +47,12 @@ class BaselineModelStrategy(tfx.dsl.experimental.ResolverStrategy):
   def resolve_artifacts(self, store, input_dict):
     models, blessings = input_dict["model"], input_dict["model_blessing"]
     newest_id = max((m.id for m in models), default=None)
-    blessing_of = {b.get_int_custom_property(_CURRENT_MODEL_ID): b
-                   for b in blessings if b.get_int_custom_property(_BLESSED) == 1}
+    blessing_of = {b.get_int_custom_property(contract.CURRENT_MODEL_ID): b
+                   for b in blessings if b.get_int_custom_property(contract.BLESSED) == 1}
     for model in sorted(models, key=lambda m: m.id, reverse=True):
       if model.id != newest_id and model.id in blessing_of:
         return {"model": [model], "model_blessing": [blessing_of[model.id]]}
     return {"model": [], "model_blessing": []}
-
-
-def training_examples(store, model_id: int) -> list:
-  """Ids of the raw Examples (one per span) a model was trained on, by lineage:
-  Model <- Trainer <- transformed examples <- Transform <- raw examples."""
-  trainer = metadata.producer_execution_id(store, model_id)
-  if trainer is None:
-    return []
-  raw = set()
-  for transformed in metadata.input_artifacts(store, trainer).get("examples", []):
-    transform = metadata.producer_execution_id(store, transformed.id)
-    if transform is not None:
-      raw.update(a.id for a in metadata.input_artifacts(store, transform).get("examples", []))
-  return sorted(raw)
-
-
-def statistics_of(store, examples_ids) -> set:
-  """Ids of the ExampleStatistics computed from the given Examples."""
-  result = set()
-  for examples_id in examples_ids:
-    for execution in metadata.consumer_execution_ids(store, examples_id):
-      result.update(a.id for a in metadata.output_artifacts(store, execution).get("statistics", []))
-  return result
-
-
-def pushed_model_ids(store) -> list:
-  """Ids of the models that were pushed (by a Pusher or a rollback), the
-  most recently pushed first: what serving actually saw, unlike "blessed"
-  (a blessed model may still have been refused by the CompatibilityGuard)."""
-  result = []
-  for pushed in sorted(store.get_artifacts_by_type("PushedModel"), key=lambda a: a.id, reverse=True):
-    if not metadata.custom(pushed, "pushed", 0):
-      continue
-    for model in metadata.input_artifacts(
-        store, metadata.producer_execution_id(store, pushed.id)).get("model", []):
-      if model.id not in result:
-        result.append(model.id)
-  return result
 
 
 class ServedModelBaselineStrategy(tfx.dsl.experimental.ResolverStrategy):
@@ -112,21 +71,21 @@ class ServedModelBaselineStrategy(tfx.dsl.experimental.ResolverStrategy):
     self._fallback_span = fallback_span
 
   def resolve_artifacts(self, store, input_dict):
-    span_of = {a.id: a.get_int_custom_property(_SPAN) for a in input_dict["examples"]}
+    span_of = {a.id: a.get_int_custom_property(contract.SPAN) for a in input_dict["examples"]}
     result = {key: [] for key in input_dict}
-    blessing_of = {b.get_int_custom_property(_CURRENT_MODEL_ID): b
+    blessing_of = {b.get_int_custom_property(contract.CURRENT_MODEL_ID): b
                    for b in input_dict["model_blessing"]
-                   if b.get_int_custom_property(_BLESSED) == 1}
+                   if b.get_int_custom_property(contract.BLESSED) == 1}
     models = {m.id: m for m in input_dict["model"]}
-    for model in (models[i] for i in pushed_model_ids(store) if i in models):
+    for model in (models[i] for i in queries.pushed_model_ids(store) if i in models):
       if model.id not in blessing_of:
         continue
-      trained_on = set(training_examples(store, model.id))
+      trained_on = set(queries.training_examples(store, model.id))
       if not trained_on or self._current_span in {span_of.get(i) for i in trained_on}:
         continue
       blessing = blessing_of[model.id]
-      evaluation_ids = {a.id for a in metadata.evaluations_behind(store, blessing.id)}
-      stats_ids = statistics_of(store, trained_on)
+      evaluation_ids = {a.id for a in queries.evaluations_behind(store, blessing.id)}
+      stats_ids = queries.statistics_of(store, trained_on)
       result.update(
           model=[model], model_blessing=[blessing],
           evaluation=[a for a in input_dict["evaluation"] if a.id in evaluation_ids],
@@ -137,7 +96,7 @@ class ServedModelBaselineStrategy(tfx.dsl.experimental.ResolverStrategy):
       spans = [a for a in input_dict["examples"] if span_of[a.id] == self._fallback_span]
       if spans:
         newest = max(spans, key=lambda a: a.id)
-        stats_ids = statistics_of(store, [newest.id])
+        stats_ids = queries.statistics_of(store, [newest.id])
         result["statistics"] = [a for a in input_dict["statistics"] if a.id in stats_ids]
     return result
 
@@ -153,14 +112,14 @@ class CandidateLineageStrategy(tfx.dsl.experimental.ResolverStrategy):
     result = {"model": list(input_dict["model"]), "schema": [], "transform_graph": []}
     if len(input_dict["model"]) != 1:
       return result
-    trainer = metadata.producer_execution_id(store, input_dict["model"][0].id)
-    trainer_inputs = metadata.input_artifacts(store, trainer) if trainer is not None else {}
+    trainer = queries.producer_execution_id(store, input_dict["model"][0].id)
+    trainer_inputs = queries.input_artifacts(store, trainer) if trainer is not None else {}
     schema_ids = {a.id for a in trainer_inputs.get("schema", [])}
     graph_ids = {a.id for a in trainer_inputs.get("transform_graph", [])}
     result["schema"] = [a for a in input_dict["schema"] if a.id in schema_ids]
     for graph in (a for a in input_dict["transform_graph"] if a.id in graph_ids):
-      transform = metadata.producer_execution_id(store, graph.id)
-      transform_schemas = {a.id for a in metadata.input_artifacts(store, transform).get("schema", [])}
+      transform = queries.producer_execution_id(store, graph.id)
+      transform_schemas = {a.id for a in queries.input_artifacts(store, transform).get("schema", [])}
       if schema_ids and transform_schemas == schema_ids:
         result["transform_graph"].append(graph)
     return result

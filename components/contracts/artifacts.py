@@ -1,0 +1,90 @@
+"""The artifact contracts shared by the components, the pipeline definition
+and the operations commands: custom artifact types, the property names that
+TFX's standard artifacts and ours carry, the files inside artifact folders,
+and the readers of those files. Named here once; imported everywhere else.
+
+All file I/O goes through tf.io.gfile, so that gs:// (Vertex) and other
+filesystems TensorFlow knows work as local folders do."""
+import json
+import os
+
+import tensorflow as tf
+from tfx.types import artifact
+
+
+# --- Properties TFX's own components set, read by ours and the reports ---
+SPAN = "span"  # Examples: the span ExampleGen ingested
+INPUT_FINGERPRINT = "input_fingerprint"  # Examples: set by ExampleGen only (not Transform)
+BLESSED = "blessed"  # ModelBlessing: 1 or 0
+CURRENT_MODEL_ID = "current_model_id"  # ModelBlessing: the model it judged
+CURRENT_MODEL = "current_model"
+BASELINE_MODEL_ID = "baseline_model_id"  # ModelBlessing: the model it compared with
+PUSHED = "pushed"  # PushedModel: 1 when the Pusher really pushed
+PUSHED_VERSION = "pushed_version"
+PUSHED_DESTINATION = "pushed_destination"
+ROLLED_BACK_FROM = "rolled_back_from"  # PushedModel written by `rollback`
+# Our additions to a ChampionChallenger's ModelBlessing.
+REASON = "reason"
+CANDIDATE_AUC = "candidate_auc"
+BASELINE_AUC = "baseline_auc"
+# Files TFX writes into a ModelBlessing folder.
+BLESSED_FILE = "BLESSED"
+NOT_BLESSED_FILE = "NOT_BLESSED"
+
+
+class DriftReport(artifact.Artifact):
+  """report.json + report.html; properties DRIFT_DETECTED (0/1),
+  DRIFTED_FEATURES (comma-separated), MAX_PSI and VERDICT."""
+  # "<namespace>.<Title>": the form Kubeflow Pipelines v2 requires of custom types.
+  TYPE_NAME = "model_factory.DriftReport"
+
+
+DRIFT_DETECTED = "drift_detected"
+DRIFTED_FEATURES = "drifted_features"
+MAX_PSI = "max_psi"
+VERDICT = "verdict"
+REPORT_JSON = "report.json"
+REPORT_HTML = "report.html"
+
+
+def read_drift_report(report_dir: str) -> dict:
+  with tf.io.gfile.GFile(os.path.join(report_dir, REPORT_JSON)) as f:
+    return json.load(f)
+
+
+class FallbackPlan(artifact.Artifact):
+  """plan.json; properties EXCLUDED_FEATURES, BROKEN_INPUTS (both
+  comma-separated), BROKEN (0/1) and DRIFT_REPORT_ID."""
+  TYPE_NAME = "model_factory.FallbackPlan"
+
+
+EXCLUDED_FEATURES = "excluded_features"
+BROKEN_INPUTS = "broken_inputs"
+BROKEN = "broken"
+DRIFT_REPORT_ID = "drift_report_id"
+PLAN_JSON = "plan.json"
+
+
+def read_plan(plan_dir: str) -> dict:
+  """{excluded_features, kept_drifted_features, broken_inputs}."""
+  with tf.io.gfile.GFile(os.path.join(plan_dir, PLAN_JSON)) as f:
+    return json.load(f)
+
+
+def write_json(path: str, value) -> None:
+  with tf.io.gfile.GFile(path, "w") as f:
+    f.write(json.dumps(value, indent=2, default=float))
+
+
+class CompatibilityVerdict(artifact.Artifact):
+  """Properties COMPATIBLE (0/1), REASON and MODEL_ID."""
+  TYPE_NAME = "model_factory.CompatibilityVerdict"
+
+
+COMPATIBLE = "compatible"
+MODEL_ID = "model_id"
+
+
+def split_list(value: str) -> list:
+  """A comma-separated property back into a list ('' -> [])."""
+  return value.split(",") if value else []

@@ -1,0 +1,172 @@
+"""What each subcommand does: a handler per command, (settings, args) in,
+exit code out. Heavy imports happen inside the handlers, so `--help` and
+argument errors stay fast."""
+import sys
+
+# Exit codes of `drift`: no drift (or only warnings), error, drift detected.
+DRIFT_EXIT = {"ok": 0, "error": 1, "drift": 3}
+
+
+def _error(error) -> int:
+  print(f"error: {error}", file=sys.stderr)
+  return 1
+
+
+def lineage(settings, args) -> int:
+  import logging  # pylint: disable=import-outside-toplevel
+  from pipeline.mlmd import store as mlmd_store
+  from pipeline.operations import lineage as explaining
+  from pipeline.runners import local
+  logging.getLogger("tensorflow").setLevel(logging.ERROR)  # TFMA's reader warns on deprecations
+  try:
+    store = mlmd_store.open_store(local.Paths(args.output_dir.resolve()).metadata_config())
+    print(explaining.render(explaining.explain(store, args.model), args.format))
+  except (explaining.LineageError, mlmd_store.MetadataUnreachable) as error:
+    return _error(error)
+  return 0
+
+
+def rollback(settings, args) -> int:
+  from pipeline.mlmd import store as mlmd_store
+  from pipeline.operations import rollback as rolling_back
+  from pipeline.runners import local
+  paths = local.Paths(args.output_dir.resolve())
+  try:
+    store = mlmd_store.open_store(paths.metadata_config())
+    version = rolling_back.rollback(store, paths.serving_dir, args.to, args.schema)
+  except (rolling_back.RollbackRefused, mlmd_store.MetadataUnreachable) as error:
+    return _error(error)
+  print(f"serving version {version} (a copy of {args.to}) from {paths.serving_dir / version}")
+  return 0
+
+
+def _compile_to(settings, args, output):
+  from pipeline.runners import kubeflow
+  cloud = kubeflow.defaults(settings, args)
+  return kubeflow.compile_spec(
+      settings, target=args.target, output=output, image=cloud["image"],
+      pipeline_root=cloud["pipeline_root"], data_root=cloud["data_root"],
+      serving_dir=cloud["serving_dir"], beam_profile=args.beam_profile,
+      project=cloud["project"], region=cloud["region"], span=args.span)
+
+
+def compile_spec(settings, args) -> int:
+  try:
+    spec = _compile_to(settings, args, args.output)
+  except ValueError as error:
+    return _error(error)
+  print(f"compiled {args.target} pipeline spec: {spec}")
+  return 0
+
+
+def submit(settings, args) -> int:
+  from pipeline.runners import kubeflow
+  cloud = kubeflow.defaults(settings, args)
+  try:
+    spec = args.spec or _compile_to(settings, args, kubeflow.temporary_spec(args.target))
+    if not spec.is_file():
+      raise ValueError(f"{spec}: no such spec file")
+    request = kubeflow.submission(
+        settings, target=args.target, spec=spec, project=cloud["project"],
+        region=cloud["region"], endpoint=cloud["endpoint"], pipeline_root=cloud["pipeline_root"])
+    if args.dry_run:
+      print(kubeflow.dump(request))
+      return 0
+    print(f"submitted: {kubeflow.submit(request)}")
+  except (ValueError, kubeflow.SubmitError) as error:
+    return _error(error)
+  return 0
+
+
+def drift(settings, args) -> int:
+  import tensorflow_data_validation as tfdv  # pylint: disable=import-outside-toplevel
+  from components.contracts import artifacts
+  from components.drift_detector import adhoc
+  options = tfdv.StatsOptions(num_quantiles_histogram_buckets=settings.stats_quantile_buckets,
+                              num_rank_histogram_buckets=settings.stats_rank_buckets)
+  try:
+    result = adhoc.run(args.baseline, args.current, args.output, settings.drift_config(), options)
+  except adhoc.DriftInputError as error:
+    _error(error)
+    return DRIFT_EXIT["error"]
+  print(adhoc.verdict_table(result))
+  print(f"report: {args.output / artifacts.REPORT_HTML}")
+  return DRIFT_EXIT["drift"] if result["drift_detected"] else DRIFT_EXIT["ok"]
+
+
+def predict(settings, args) -> int:
+  from pipeline.operations import predict as predicting
+  from pipeline.runners import local
+  try:
+    model_dir = predicting.active_version(local.Paths(args.output_dir).serving_dir)
+    scores = predicting.predict_csv(args.csv, model_dir, settings.schema_path)
+  except (FileNotFoundError, ValueError) as error:
+    return _error(error)
+  print(f"model {model_dir}")
+  for line, score in enumerate(scores, start=2):
+    print(f"line {line}: P({settings.label_key}) = {score:.3f}")
+  return 0
+
+
+def _missing_spans(settings, data_root, spans):
+  missing = [s for s in range(spans[0], spans[1] + 1)
+             if not (data_root / settings.span_folder(s)).is_dir()]
+  if missing:
+    print(f"error: {data_root} has no folder for span(s) {missing} "
+          f"(expected {settings.span_glob(missing[0])})", file=sys.stderr)
+  return missing
+
+
+def run(settings, args) -> int:
+  from pipeline.runners import local
+  if _missing_spans(settings, args.data_root, args.spans):
+    return 1
+  return _summarize(settings, args, lambda: local.run(
+      settings, data_root=args.data_root.resolve(), spans=args.spans,
+      output_dir=args.output_dir, workers=args.workers))
+
+
+def monitor(settings, args) -> int:
+  from pipeline.runners import local
+  if _missing_spans(settings, args.data_root, (args.span, args.span)):
+    return 1
+  try:
+    return _summarize(settings, args, lambda: local.monitor(
+        settings, data_root=args.data_root.resolve(), span=args.span, window=args.window,
+        output_dir=args.output_dir, policy=args.policy, workers=args.workers))
+  except (ValueError, RuntimeError) as error:  # bad window, or a node failed (see the log)
+    return _error(error)
+
+
+def simulate(settings, args) -> int:
+  from pipeline.operations import simulate as simulating
+  if _missing_spans(settings, args.data_root, (args.first_window[0], args.last_span)):
+    return 1
+  return simulating.main(settings, data_root=args.data_root.resolve(),
+                         first_window=args.first_window, last_span=args.last_span,
+                         output_dir=args.output_dir.resolve(), policy=args.policy,
+                         workers=args.workers)
+
+
+def _summarize(settings, args, execute) -> int:
+  """Runs `execute`, prints the run's summary; exit 2 on bad data."""
+  from components.anomaly_gate.executor import DataAnomaliesError
+  from pipeline.mlmd import store as mlmd_store
+  from pipeline.operations import model_card, report
+  from pipeline.runners import local
+  try:
+    result = execute()
+  except DataAnomaliesError as error:
+    print(f"\nerror: {error}", file=sys.stderr)
+    return 2
+  except mlmd_store.MetadataUnreachable as error:
+    return _error(error)
+  print()
+  print(report.format_summary(result, local.Paths(args.output_dir.resolve()),
+                              model_card.FILE_NAME))
+  return 0
+
+
+HANDLERS = {"run": run, "monitor": monitor, "simulate": simulate, "predict": predict,
+            "drift": drift, "lineage": lineage, "rollback": rollback,
+            "compile": compile_spec, "submit": submit}

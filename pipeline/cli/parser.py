@@ -1,0 +1,105 @@
+"""The command line's arguments: one subcommand per operation. Defaults
+come from the Settings object; parsing imports neither TFX nor TensorFlow."""
+import argparse
+import pathlib
+import re
+
+from pipeline.definition.settings import DRIFT_POLICIES
+
+DESCRIPTION = "Model Factory: python -m pipeline COMMAND [options]"
+
+
+def parse_spans(text: str) -> tuple:
+  """'2013-2014' -> (2013, 2014); '2015' -> (2015, 2015)."""
+  match = re.fullmatch(r"(\d+)(?:-(\d+))?", text.strip())
+  if not match:
+    raise argparse.ArgumentTypeError(f"spans must look like 2013 or 2013-2014, got {text!r}")
+  first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+  if last < first:
+    raise argparse.ArgumentTypeError(f"span range {text!r} ends before it starts")
+  return first, last
+
+
+def build(settings) -> argparse.ArgumentParser:
+  parser = argparse.ArgumentParser(prog="python -m pipeline", description=DESCRIPTION)
+  commands = parser.add_subparsers(dest="command", required=True)
+  run = commands.add_parser("run", help="ingest, validate, train, evaluate and push")
+  run.add_argument("--data-root", type=pathlib.Path, default=settings.data_root,
+                   help=f"folder of span folders (default: {settings.data_root})")
+  default_spans = f"{settings.default_spans[0]}-{settings.default_spans[1]}"
+  run.add_argument("--spans", type=parse_spans, default=parse_spans(default_spans),
+                   help=f"spans to train on, N or FIRST-LAST (default {default_spans})")
+  run.add_argument("--output-dir", type=pathlib.Path, default=settings.output_dir,
+                   help="pipeline root, metadata DB and serving folder (default: output/)")
+  run.add_argument("--workers", type=int, default=settings.default_beam_workers,
+                   help="Beam DirectRunner worker processes (default: one per core)")
+  monitor = commands.add_parser(
+      "monitor", help="feed one new span: validate, check drift, act by the drift policy")
+  monitor.add_argument("--span", type=int, required=True, help="the new span")
+  monitor.add_argument("--window", type=parse_spans,
+                       help=f"training window ending with the span (default: the last "
+                            f"{settings.training_window_spans} spans, none before the first "
+                            "one ingested)")
+  monitor.add_argument("--policy", choices=DRIFT_POLICIES,
+                       default=settings.drift_policy,
+                       help=f"what to do on drift (default {settings.drift_policy})")
+  simulate = commands.add_parser("simulate", help="replay the spans in time order: train, then monitor "
+                                                  "each later span, with a summary and a plot")
+  simulate.add_argument("--first-window", type=parse_spans,
+                        default=settings.simulate_first_window, help="first training window")
+  simulate.add_argument("--last-span", type=int, default=settings.simulate_last_span)
+  simulate.add_argument("--policy", choices=DRIFT_POLICIES,
+                        default=settings.drift_policy)
+  for command in (monitor, simulate):
+    command.add_argument("--data-root", type=pathlib.Path, default=settings.data_root,
+                         help=f"folder of span folders (default: {settings.data_root})")
+    command.add_argument("--workers", type=int, default=settings.default_beam_workers,
+                         help="Beam DirectRunner worker processes (default: one per core)")
+  monitor.add_argument("--output-dir", type=pathlib.Path, default=settings.output_dir,
+                       help="where `run` wrote (default: output/)")
+  simulate.add_argument("--output-dir", type=pathlib.Path, default=settings.output_dir / "simulate",
+                        help="where the replay writes (default: output/simulate; a rerun "
+                             "reuses its cache)")
+  predict = commands.add_parser("predict", help="score CSV rows with the latest pushed model")
+  predict.add_argument("--csv", type=pathlib.Path, required=True,
+                       help="CSV file with the training columns (label columns optional)")
+  predict.add_argument("--output-dir", type=pathlib.Path, default=settings.output_dir,
+                       help="where `run` wrote (default: output/)")
+  drift = commands.add_parser("drift", help="drift between two CSV files or span folders")
+  drift.add_argument("--baseline", type=pathlib.Path, required=True, help="reference CSV or folder")
+  drift.add_argument("--current", type=pathlib.Path, required=True, help="new CSV or folder")
+  drift.add_argument("--output", type=pathlib.Path, required=True,
+                     help="folder for report.json and report.html")
+  lineage = commands.add_parser("lineage", help="who built a pushed model, when and from what")
+  lineage.add_argument("--output-dir", type=pathlib.Path, default=settings.output_dir,
+                       help="where `run` wrote (default: output/)")
+  lineage.add_argument("--model", default="latest", help="pushed version, or latest")
+  lineage.add_argument("--format", choices=["text", "json", "md"], default="text")
+  rollback = commands.add_parser("rollback", help="serve an earlier pushed version again")
+  rollback.add_argument("--output-dir", type=pathlib.Path, default=settings.output_dir,
+                        help="where `run` wrote (default: output/)")
+  rollback.add_argument("--to", required=True, help="the pushed version to serve again")
+  rollback.add_argument("--schema", type=pathlib.Path, default=settings.schema_path,
+                        help=f"schema of the data it will serve (default: {settings.schema_path})")
+  for name, text in (("compile", "compile the pipeline spec for Vertex AI or Kubeflow Pipelines v2"),
+                     ("submit", "submit the pipeline to Vertex AI or Kubeflow Pipelines v2")):
+    command = commands.add_parser(name, help=text)
+    command.add_argument("--target", choices=["vertex", "kubeflow"], required=True)
+    command.add_argument("--image", help="pipeline container image (default: settings PIPELINE_IMAGE)")
+    command.add_argument("--pipeline-root", help="artifact root (default: settings CLOUD_PIPELINE_ROOT)")
+    command.add_argument("--data-root", help="span folders (default: settings CLOUD_DATA_ROOT)")
+    command.add_argument("--serving-dir", help="push destination (default: settings CLOUD_SERVING_DIR)")
+    command.add_argument("--beam-profile", default="direct",
+                         help="direct, dataflow, flink or spark (settings BEAM_PROFILES)")
+    command.add_argument("--project", help="GCP project (default: $GOOGLE_CLOUD_PROJECT)")
+    command.add_argument("--region", help="GCP region (default: settings GCP_REGION)")
+    command.add_argument("--endpoint", help="KFP API endpoint (default: $KFP_ENDPOINT)")
+    command.add_argument("--span", type=int, default=settings.cloud_span, help="span to ingest and train on")
+    if name == "compile":
+      command.add_argument("--output", type=pathlib.Path, required=True,
+                           help="spec file: .json for vertex, .yaml for kubeflow")
+    else:
+      command.add_argument("--spec", type=pathlib.Path, help="a compiled spec (default: compile now)")
+      command.add_argument("--dry-run", action="store_true",
+                           help="print what would be sent; needs no network or credentials")
+  return parser

@@ -1,0 +1,48 @@
+"""Builder: a fallback model without the drifted features, trained with the
+last Tuner's best hyperparameters (no re-tuning), compared by TFMA with the
+served model on the new span's eval split; ChampionChallenger blesses it
+or not."""
+import json
+
+from tfx import v1 as tfx
+
+from components.champion_challenger import component as deciding
+from components.champion_challenger.component import ChampionChallenger
+from components.fallback_planner import component as planning
+from components.fallback_planner.component import FallbackPlanner
+from pipeline.definition import node_ids, training
+
+
+def build(settings, examples, schema, new_examples, drift_report,
+          served_model) -> training.Trained:
+  """`examples`: the training window; `new_examples`: the new span."""
+  planner = FallbackPlanner(
+      drift_report=drift_report, schema=schema,
+      model_inputs=json.dumps(list(settings.model_inputs)),
+      keep=json.dumps(list(settings.label_source_columns)),
+      broken_share=settings.broken_input_share).with_id(node_ids.FALLBACK_PLANNER)
+  training_schema = planner.outputs[planning.TRAINING_SCHEMA_KEY]
+  tuned = tfx.dsl.Resolver(
+      strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
+      hyperparameters=tfx.dsl.Channel(
+          type=tfx.types.standard_artifacts.HyperParameters,
+          producer_component_id=node_ids.TUNER, output_key="best_hyperparameters"),
+  ).with_id(node_ids.LAST_TUNER_RESOLVER)
+  transform = training.transform(settings, examples, training_schema,
+                                 node_ids.FALLBACK_TRANSFORM)
+  trainer = training.trainer(settings, transform, training_schema,
+                             tuned.outputs["hyperparameters"], served_model,
+                             node_ids.FALLBACK_TRAINER)
+  evaluator = tfx.components.Evaluator(
+      examples=new_examples, model=trainer.outputs["model"], baseline_model=served_model,
+      eval_config=training.eval_config(settings, gated=False), example_splits=["eval"],
+  ).with_id(node_ids.FALLBACK_EVALUATOR)
+  decision = ChampionChallenger(
+      evaluation=evaluator.outputs["evaluation"], model=trainer.outputs["model"],
+      plan=planner.outputs[planning.PLAN_KEY], baseline_model=served_model,
+      min_auc=settings.min_auc, tolerance=settings.fallback_auc_tolerance,
+  ).with_id(node_ids.CHAMPION_CHALLENGER)
+  return training.Trained([planner, tuned, transform, trainer, evaluator, decision],
+                          trainer.outputs["model"], decision.outputs[deciding.BLESSING_KEY],
+                          transform.outputs["transform_graph"],
+                          planner.outputs[planning.PLAN_KEY])

@@ -1,0 +1,56 @@
+"""Builder: ingest one span, compute its statistics, validate it against the
+curated schema, and stop the run (AnomalyGate) if it does not fit."""
+import dataclasses
+
+import tensorflow_data_validation as tfdv
+from tfx import v1 as tfx
+from tfx.proto import example_gen_pb2, range_config_pb2
+
+from components.anomaly_gate.component import AnomalyGate
+from pipeline.definition import node_ids
+
+
+@dataclasses.dataclass
+class Ingested:
+  nodes: list
+  example_gen: object
+  statistics: object  # channel of the span's ExampleStatistics
+  schema: object  # channel of the curated Schema
+  gate: object  # runs after validation passed
+
+
+def build(settings, run) -> Ingested:
+  example_gen = tfx.components.CsvExampleGen(
+      input_base=str(run.data_root),
+      input_config=example_gen_pb2.Input(splits=[
+          example_gen_pb2.Input.Split(name="all", pattern=settings.span_pattern)]),
+      output_config=example_gen_pb2.Output(split_config=example_gen_pb2.SplitConfig(
+          splits=[example_gen_pb2.SplitConfig.Split(name=name, hash_buckets=buckets)
+                  for name, buckets in settings.split_buckets.items()])),
+      range_config=range_config_pb2.RangeConfig(static_range=range_config_pb2.StaticRange(
+          start_span_number=run.ingest_span, end_span_number=run.ingest_span)),
+  ).with_id(node_ids.EXAMPLE_GEN)
+  statistics_gen = tfx.components.StatisticsGen(
+      examples=example_gen.outputs["examples"],
+      stats_options=tfdv.StatsOptions(
+          num_quantiles_histogram_buckets=settings.stats_quantile_buckets,
+          num_rank_histogram_buckets=settings.stats_rank_buckets),
+  ).with_id(node_ids.STATISTICS_GEN)
+  schema_gen = tfx.components.ImportSchemaGen(
+      schema_file=str(run.schema_path)).with_id(node_ids.SCHEMA_GEN)
+  example_validator = tfx.components.ExampleValidator(
+      statistics=statistics_gen.outputs["statistics"],
+      schema=schema_gen.outputs["schema"]).with_id(node_ids.EXAMPLE_VALIDATOR)
+  gate = AnomalyGate(
+      anomalies=example_validator.outputs["anomalies"],
+      data_description=f"{run.data_root}/{settings.span_glob(run.ingest_span)}",
+  ).with_id(node_ids.ANOMALY_GATE)
+  return Ingested([example_gen, statistics_gen, schema_gen, example_validator, gate],
+                  example_gen, statistics_gen.outputs["statistics"],
+                  schema_gen.outputs["schema"], gate)
+
+
+def all_ingested_examples():
+  """Every span ExampleGen ingested in any run of this pipeline (from MLMD)."""
+  return tfx.dsl.Channel(type=tfx.types.standard_artifacts.Examples,
+                         producer_component_id=node_ids.EXAMPLE_GEN, output_key="examples")

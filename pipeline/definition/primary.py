@@ -1,0 +1,37 @@
+"""Builder: a primary model. Transform, Tuner, Trainer, and the Evaluator
+that gates it against the last blessed model."""
+from tfx import v1 as tfx
+
+from pipeline.definition import node_ids, resolvers, training
+
+
+def build(settings, run, examples, schema, after, served_model) -> training.Trained:
+  """`examples`: the training window; `after`: the node training waits for."""
+  transform = training.transform(settings, examples, schema, node_ids.TRANSFORM)
+  transform.add_upstream_node(after)
+  tuner = tfx.components.Tuner(
+      examples=transform.outputs["transformed_examples"],
+      transform_graph=transform.outputs["transform_graph"],
+      tuner_fn=settings.tuner_fn,
+      train_args=tfx.proto.TrainArgs(num_steps=settings.tuner_train_steps),
+      eval_args=tfx.proto.EvalArgs(num_steps=settings.eval_steps),
+      custom_config={**training.custom_config(settings), "max_trials": settings.tuner_max_trials},
+  ).with_id(node_ids.TUNER)
+  trainer = training.trainer(settings, transform, schema, tuner.outputs["best_hyperparameters"],
+                             served_model, node_ids.TRAINER)
+  baseline = tfx.dsl.Resolver(
+      strategy_class=(resolvers.BaselineModelStrategy if run.mlmd_resolvers
+                      else tfx.dsl.experimental.LatestBlessedModelStrategy),
+      model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+      model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+  ).with_id(node_ids.LATEST_BLESSED_MODEL_RESOLVER)
+  baseline.add_upstream_node(trainer)
+  evaluator = tfx.components.Evaluator(
+      examples=examples,
+      model=trainer.outputs["model"],
+      baseline_model=baseline.outputs["model"],
+      eval_config=training.eval_config(settings, gated=True),
+      example_splits=["eval"]).with_id(node_ids.EVALUATOR)
+  return training.Trained([transform, tuner, trainer, baseline, evaluator],
+                          trainer.outputs["model"], evaluator.outputs["blessing"],
+                          transform.outputs["transform_graph"])

@@ -1,0 +1,47 @@
+"""Builder: the CompatibilityGuard, then (only if it says compatible) the
+Pusher and the ServingManifest, for the branch that trained."""
+from tfx import v1 as tfx
+
+from components.compatibility_guard import component as guarding
+from components.compatibility_guard.component import CompatibilityGuard
+from components.contracts import artifacts
+from components.serving_manifest.component import ServingManifest
+from pipeline.definition import node_ids, resolvers, training
+
+# Node ids of the push branch, by whether it pushes a fallback.
+_IDS = {False: (node_ids.CANDIDATE_LINEAGE_RESOLVER, node_ids.COMPATIBILITY_GUARD,
+                node_ids.PUSHER, node_ids.SERVING_MANIFEST),
+        True: (node_ids.FALLBACK_LINEAGE_RESOLVER, node_ids.FALLBACK_COMPATIBILITY_GUARD,
+               node_ids.FALLBACK_PUSHER, node_ids.FALLBACK_SERVING_MANIFEST)}
+
+
+def build(run, trained: training.Trained, current_schema) -> list:
+  lineage_id, guard_id, pusher_id, manifest_id = _IDS[run.fallback]
+  nodes = []
+  if run.mlmd_resolvers:
+    lineage = tfx.dsl.Resolver(
+        strategy_class=resolvers.CandidateLineageStrategy,
+        model=trained.model,
+        schema=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Schema),
+        transform_graph=tfx.dsl.Channel(type=tfx.types.standard_artifacts.TransformGraph),
+    ).with_id(lineage_id)
+    nodes.append(lineage)
+    trained_with = {"trained_schema": lineage.outputs["schema"],
+                    "transform_graph": lineage.outputs["transform_graph"]}
+  else:  # KFP v2: no custom resolvers, so the wiring stands in for lineage.
+    trained_with = {"trained_schema": current_schema, "transform_graph": trained.transform_graph}
+  guard = CompatibilityGuard(
+      model=trained.model, model_blessing=trained.blessing, current_schema=current_schema,
+      fallback_plan=trained.plan, **trained_with).with_id(guard_id)
+  verdict = guard.outputs[guarding.VERDICT_KEY].future()[0].custom_property(artifacts.COMPATIBLE)
+  with tfx.dsl.Cond(verdict == 1):
+    pusher = tfx.components.Pusher(
+        model=trained.model, model_blessing=trained.blessing,
+        push_destination=tfx.proto.PushDestination(
+            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=str(run.serving_dir))),
+    ).with_id(pusher_id)
+    manifest = ServingManifest(
+        pushed_model=pusher.outputs["pushed_model"], model=trained.model,
+        blessing=trained.blessing, serving_dir=str(run.serving_dir), plan=trained.plan,
+    ).with_id(manifest_id)
+  return nodes + [guard, pusher, manifest]

@@ -1,0 +1,154 @@
+"""The one settings object the factory reads, and the description of one run.
+
+`load()` reads the project (pipeline/project/settings.py and the label and
+input columns of pipeline/project/features.py) once into a frozen Settings;
+the runners pass it, with a RunSpec, to create_pipeline. Field names are the
+project settings' names in lower case."""
+import dataclasses
+import importlib
+import pathlib
+import typing
+
+PROJECT_PACKAGE = "pipeline.project"
+# What a run does after ingesting and checking its span.
+STAGES = ("ingest", "train", "monitor")
+# What a monitoring run does when the DriftDetector finds drift.
+DRIFT_POLICIES = ("alert", "fallback", "retrain")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+  """Every setting of the project; see pipeline/project/settings.py."""
+  pipeline_name: str
+  data_root: pathlib.Path
+  span_pattern: str
+  default_spans: tuple
+  schema_path: pathlib.Path
+  output_dir: pathlib.Path
+  split_buckets: dict
+  seed: int
+  tuner_max_trials: int
+  tuner_train_steps: int
+  train_steps: int
+  eval_steps: int
+  min_auc: float
+  max_auc_drop: float
+  slice_features: tuple
+  default_beam_workers: int
+  drift_thresholds: dict
+  drift_feature_thresholds: dict
+  drift_ignored_features: tuple
+  stats_quantile_buckets: int
+  stats_rank_buckets: int
+  drift_fallback_span: int
+  drift_policy: str
+  training_window_spans: int
+  fallback_auc_tolerance: float
+  broken_input_share: float
+  simulate_first_window: tuple
+  simulate_last_span: int
+  model_card_title: str
+  model_card_intended_use: str
+  model_card_caveats: tuple
+  preprocessing_fn: str
+  tuner_fn: str
+  run_fn: str
+  pipeline_image: str
+  container_repo_root: str
+  cloud_pipeline_root: str
+  cloud_data_root: str
+  cloud_serving_dir: str
+  gcp_project: str
+  gcp_region: str
+  kfp_endpoint: str
+  cloud_span: int
+  beam_profiles: dict
+  # From features.py: the label and the raw columns around it.
+  label_key: str
+  outcome_columns: tuple
+  label_source_columns: tuple
+  model_inputs: tuple
+
+  def span_glob(self, span: int) -> str:
+    """SPAN_PATTERN for one span, relative to the data root."""
+    return self.span_pattern.replace("{SPAN}", str(span))
+
+  def span_folder(self, span: int) -> str:
+    """The span's folder under the data root (the pattern's first part)."""
+    return self.span_glob(span).split("/")[0]
+
+  def drift_config(self) -> dict:
+    """The DriftDetector's config: thresholds, and how to find labels."""
+    from components.contracts.model_io import transformed_name  # pylint: disable=import-outside-toplevel
+    return {
+        "thresholds": dict(self.drift_thresholds),
+        "feature_thresholds": dict(self.drift_feature_thresholds),
+        "ignored_features": list(self.drift_ignored_features),
+        "label_key": transformed_name(self.label_key),
+        # The served model's metric is re-assessed only where these exist.
+        "outcome_columns": list(self.outcome_columns),
+    }
+
+  def beam_profile_args(self, profile: str, **values) -> list:
+    """The Beam arguments of a named cloud profile, placeholders filled."""
+    if profile not in self.beam_profiles:
+      raise ValueError(f"unknown Beam profile {profile!r}; choose one of {sorted(self.beam_profiles)}")
+    return [arg.format(**values) for arg in self.beam_profiles[profile]]
+
+
+_DERIVED = {"label_key", "outcome_columns", "label_source_columns", "model_inputs"}
+
+
+def load(**overrides) -> Settings:
+  """The project's Settings; `overrides` replace fields (tests, CLI flags)."""
+  module = importlib.import_module(f"{PROJECT_PACKAGE}.settings")
+  features = importlib.import_module(f"{PROJECT_PACKAGE}.features")
+  values = {field.name: getattr(module, field.name.upper())
+            for field in dataclasses.fields(Settings) if field.name not in _DERIVED}
+  values.update(
+      label_key=features.LABEL_KEY, outcome_columns=tuple(features.OUTCOME_COLUMNS),
+      label_source_columns=tuple(features.LABEL_SOURCE_COLUMNS),
+      model_inputs=tuple(features.raw_input_features()))
+  values.update(overrides)
+  return Settings(**values)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSpec:
+  """One pipeline run: what it ingests and does, and where it writes.
+
+  "ingest" stops after the drift check; "train" trains a primary model on
+  `train_spans` (first, last); "monitor" acts on drift by `drift_policy`.
+  `mlmd_resolvers=False` is the variant Kubeflow Pipelines v2 and Vertex can
+  run (only TFX's latest-artifact and latest-blessed-model resolvers): it
+  trains on the ingested span alone, without a served-model baseline."""
+  stage: str
+  ingest_span: int
+  train_spans: tuple
+  data_root: str
+  pipeline_root: str
+  serving_dir: str
+  schema_path: str
+  beam_pipeline_args: tuple
+  drift_policy: str = "fallback"
+  metadata_connection_config: typing.Any = None
+  mlmd_resolvers: bool = True
+  enable_cache: bool = True
+
+  def __post_init__(self):
+    if self.stage not in STAGES or self.drift_policy not in DRIFT_POLICIES:
+      raise ValueError(f"stage must be one of {STAGES} and drift_policy one of "
+                       f"{DRIFT_POLICIES}; got {self.stage!r} and {self.drift_policy!r}")
+    if not self.mlmd_resolvers and (
+        self.stage != "train" or tuple(self.train_spans) != (self.ingest_span, self.ingest_span)):
+      raise ValueError("without MLMD resolvers the pipeline can only train, on the ingested "
+                       f"span; got stage={self.stage!r}, train_spans={self.train_spans}, "
+                       f"ingest_span={self.ingest_span}")
+
+  @property
+  def trains(self) -> bool:
+    return self.stage == "train" or (self.stage == "monitor" and self.drift_policy != "alert")
+
+  @property
+  def fallback(self) -> bool:
+    return self.stage == "monitor" and self.drift_policy == "fallback"

@@ -1,0 +1,99 @@
+"""What the primary and fallback training branches share: the Transform and
+Trainer nodes, the TFMA config, and the fingerprint of the model code."""
+import dataclasses
+import hashlib
+import importlib.util
+
+import tensorflow_model_analysis as tfma
+from tfx import v1 as tfx
+
+from components.contracts import model_io
+from pipeline.definition import settings as settings_lib
+
+# Factory code that the project's run_fn calls: part of what builds a model.
+_MODEL_HELPERS = ("pipeline.modeling.warm_start",)
+
+
+@dataclasses.dataclass
+class Trained:
+  """A training branch: its nodes and the channels the push branch reads."""
+  nodes: list
+  model: object
+  blessing: object
+  transform_graph: object
+  plan: object = None  # a fallback's FallbackPlan
+
+
+def code_fingerprint(settings) -> str:
+  """Hash of the model code (the entry points' modules, features.py and the
+  helpers they call). Passed to Transform, Tuner and Trainer so that editing
+  the code invalidates their cache (they name functions by module path,
+  which alone would not) and MLMD records which code built a model."""
+  modules = sorted({fn.rsplit(".", 1)[0] for fn in (settings.preprocessing_fn,
+                                                     settings.tuner_fn, settings.run_fn)}
+                   | {f"{settings_lib.PROJECT_PACKAGE}.features", *_MODEL_HELPERS})
+  digest = hashlib.sha256()
+  for module in modules:
+    with open(importlib.util.find_spec(module).origin, "rb") as source:
+      digest.update(module.encode() + source.read())
+  return digest.hexdigest()[:16]
+
+
+def custom_config(settings) -> dict:
+  return {"seed": settings.seed, "model_code": code_fingerprint(settings)}
+
+
+def eval_config(settings, gated: bool) -> tfma.EvalConfig:
+  """AUC gates on the overall slice when `gated`; otherwise metrics only
+  (TFX's Evaluator then blesses nothing)."""
+  auc = tfma.MetricConfig(class_name="AUC")
+  if gated:
+    auc_threshold = tfma.MetricThreshold(
+        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": settings.min_auc}),
+        change_threshold=tfma.GenericChangeThreshold(
+            direction=tfma.MetricDirection.HIGHER_IS_BETTER,
+            absolute={"value": -settings.max_auc_drop}))
+    # The gate applies to the overall slice; per-slice AUCs are reported
+    # but small slices must not veto a model.
+    auc.per_slice_thresholds.append(tfma.PerSliceMetricThreshold(
+        slicing_specs=[tfma.SlicingSpec()], threshold=auc_threshold))
+  return tfma.EvalConfig(
+      model_specs=[tfma.ModelSpec(
+          signature_name=model_io.SERVING_SIGNATURE,
+          label_key=model_io.transformed_name(settings.label_key),
+          preprocessing_function_names=[model_io.TRANSFORM_SIGNATURE])],
+      slicing_specs=[tfma.SlicingSpec()] + [
+          tfma.SlicingSpec(feature_keys=list(keys)) for keys in settings.slice_features],
+      metrics_specs=[tfma.MetricsSpec(metrics=[
+          tfma.MetricConfig(class_name="ExampleCount"),
+          tfma.MetricConfig(class_name="BinaryAccuracy"),
+          tfma.MetricConfig(class_name="Precision"),
+          tfma.MetricConfig(class_name="Recall"),
+          auc,
+      ])])
+
+
+def transform(settings, examples, schema, node_id):
+  return tfx.components.Transform(
+      examples=examples,
+      schema=schema,
+      preprocessing_fn=settings.preprocessing_fn,
+      custom_config=custom_config(settings),
+      # Pre/post-transform statistics cost about a third of Transform's time;
+      # the input statistics already come from StatisticsGen.
+      disable_statistics=True, force_tf_compat_v1=True).with_id(node_id)
+
+
+def trainer(settings, transform_node, schema, hyperparameters, base_model, node_id):
+  """`base_model`: the served model, the warm-start candidate (run_fn loads
+  it only if it passes the compatibility check)."""
+  return tfx.components.Trainer(
+      base_model=base_model,
+      examples=transform_node.outputs["transformed_examples"],
+      transform_graph=transform_node.outputs["transform_graph"],
+      schema=schema,
+      hyperparameters=hyperparameters,
+      run_fn=settings.run_fn,
+      train_args=tfx.proto.TrainArgs(num_steps=settings.train_steps),
+      eval_args=tfx.proto.EvalArgs(num_steps=settings.eval_steps),
+      custom_config=custom_config(settings)).with_id(node_id)

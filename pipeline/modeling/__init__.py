@@ -1,0 +1,1 @@
+"""Factory helpers for the project's model code (called from its run_fn)."""
