@@ -18,10 +18,12 @@ import time
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from pipeline import configs, local_runner  # pylint: disable=wrong-import-position
+# pylint: disable=wrong-import-position
+from pipeline.definition import node_ids, settings as settings_lib
+from pipeline.runners import local
 
-_TRAINING = {"fallback": ("FallbackTransform", "FallbackTrainer"),
-             "retrain": ("Transform", "Tuner", "Trainer")}
+_TRAINING = {"fallback": (node_ids.FALLBACK_TRANSFORM, node_ids.FALLBACK_TRAINER),
+             "retrain": (node_ids.TRANSFORM, node_ids.TUNER, node_ids.TRAINER)}
 
 
 def main():
@@ -32,16 +34,17 @@ def main():
   root = args.output_dir or pathlib.Path(tempfile.mkdtemp(prefix="mf-fallback-bench-"))
   shutil.rmtree(root, ignore_errors=True)
   quiet = lambda line: None  # pylint: disable=unnecessary-lambda-assignment
-  local_runner.run(data_root=configs.DATA_ROOT, spans=(2013, 2015), output_dir=root / "primary",
-                   workers=args.workers, write=quiet)
-  print(f"Beam: {configs.beam_pipeline_args(args.workers)}; window 2015-2016, new span 2016")
+  settings = settings_lib.load()
+  local.run(settings, data_root=settings.data_root, spans=(2013, 2015),
+            output_dir=root / "primary", workers=args.workers, write=quiet)
+  print(f"Beam: {local.beam_pipeline_args(args.workers)}; window 2015-2016, new span 2016")
   for policy, nodes in _TRAINING.items():
     output = root / policy
     shutil.copytree(root / "primary", output)
     start = time.monotonic()
-    result = local_runner.monitor(data_root=configs.DATA_ROOT, span=2016, window=(2015, 2016),
-                                  output_dir=output, policy=policy, workers=args.workers,
-                                  write=quiet)
+    result = local.monitor(settings, data_root=settings.data_root, span=2016,
+                           window=(2015, 2016), output_dir=output, policy=policy,
+                           workers=args.workers, write=quiet)
     wall = time.monotonic() - start
     seconds = {e.node_id: e.seconds for e in result.executions if e.node_id in nodes}
     detail = ", ".join(f"{node} {seconds.get(node, float('nan')):.1f} s" for node in nodes)

@@ -16,7 +16,10 @@ import psutil
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from pipeline import configs, metadata  # pylint: disable=wrong-import-position
+# pylint: disable=wrong-import-position
+from pipeline.definition import settings as settings_lib
+from pipeline.mlmd import queries, store as mlmd_store
+from pipeline.runners import local
 
 
 def timed_run(output_dir, workers):
@@ -49,18 +52,19 @@ def main():
   shutil.rmtree(output_dir, ignore_errors=True)
 
   cold_seconds, cold_rss = timed_run(output_dir, args.workers)
-  store = metadata.open_store(metadata.sqlite_config(str(output_dir / "metadata.sqlite")))
+  settings = settings_lib.load()
+  store = mlmd_store.open_store(local.Paths(output_dir.resolve()).metadata_config())
   cold_runs = [c.name for c in sorted(store.get_contexts_by_type("pipeline_run"), key=lambda c: c.id)]
   rerun_seconds, rerun_rss = timed_run(output_dir, args.workers)
 
-  workers = args.workers or configs.DEFAULT_BEAM_WORKERS
-  print(f"Beam: {configs.beam_pipeline_args(workers)}")
+  workers = args.workers or settings.default_beam_workers
+  print(f"Beam: {local.beam_pipeline_args(workers)}")
   print(f"cold run:   {cold_seconds:6.1f} s wall, peak RSS {cold_rss:6.0f} MiB (process tree)")
   print(f"rerun:      {rerun_seconds:6.1f} s wall, peak RSS {rerun_rss:6.0f} MiB (nothing changed)")
   print("cold run, per component (MLMD create -> last update):")
   for run_id in cold_runs:
     print(f"  run {run_id}")
-    for execution in metadata.run_executions(store, configs.PIPELINE_NAME, run_id):
+    for execution in queries.run_executions(store, settings.pipeline_name, run_id):
       print(f"    {execution.node_id:<32} {execution.seconds:6.1f} s  {execution.state}")
 
 

@@ -14,6 +14,9 @@ import pathlib
 
 import pandas as pd
 
+# TODO(step 1): Split your raw data into span folders (or copy your CSV files
+# into data/spans/span-N/ by hand) and point DATA_ROOT in
+# pipeline/project/settings.py at them.
 HERE = pathlib.Path(__file__).resolve().parent
 DEFAULT_RAW = HERE.parent.parent / "shared" / "data" / "chicago_taxi" / "data.csv"
 # pickup_census_tract holds one value in 15,002 rows: it carries no signal

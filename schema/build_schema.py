@@ -17,6 +17,8 @@ import tensorflow_data_validation as tfdv
 
 HERE = pathlib.Path(__file__).resolve().parent
 SPANS_DIR = HERE.parent / "data" / "spans"
+# TODO(step 2): Curate the inferred schema for your columns: which string
+# columns may gain new levels (open domains), how much unseen mass is allowed.
 # Levels seen in training cover all but a sliver of later payment types;
 # rarer new levels (e.g. "Prcard") must not stop a run.
 PAYMENT_TYPE_MIN_DOMAIN_MASS = 0.99

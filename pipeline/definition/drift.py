@@ -3,6 +3,7 @@ DriftDetector that compares the new span with it."""
 import dataclasses
 
 from tfx import v1 as tfx
+from tfx.types import standard_component_specs as specs
 
 from components.drift_detector.component import DriftDetector
 from pipeline.definition import ingest, node_ids, resolvers
@@ -29,14 +30,14 @@ def build(settings, run, ingested: ingest.Ingested) -> DriftCheck:
     ).with_id(node_ids.SERVED_MODEL_RESOLVER)
     served.add_upstream_node(ingested.gate)
     nodes.append(served)
-    served_model = served.outputs["model"]
+    served_model = served.outputs[specs.MODEL_KEY]
     baseline_inputs = dict(
-        baseline_statistics=served.outputs["statistics"],
-        baseline_examples=served.outputs["examples"],
-        model=served_model, evaluation=served.outputs["evaluation"])
+        baseline_statistics=served.outputs[specs.STATISTICS_KEY],
+        baseline_examples=served.outputs[specs.EXAMPLES_KEY],
+        model=served_model, evaluation=served.outputs[specs.EVALUATION_KEY])
   detector = DriftDetector(
       current_statistics=ingested.statistics,
-      current_examples=ingested.example_gen.outputs["examples"],
+      current_examples=ingested.example_gen.outputs[specs.EXAMPLES_KEY],
       schema=ingested.schema, config=settings.drift_config(), **baseline_inputs,
   ).with_id(node_ids.DRIFT_DETECTOR)
   detector.add_upstream_node(ingested.gate)

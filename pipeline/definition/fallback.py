@@ -5,6 +5,7 @@ or not."""
 import json
 
 from tfx import v1 as tfx
+from tfx.types import standard_component_specs as specs
 
 from components.champion_challenger import component as deciding
 from components.champion_challenger.component import ChampionChallenger
@@ -26,23 +27,23 @@ def build(settings, examples, schema, new_examples, drift_report,
       strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
       hyperparameters=tfx.dsl.Channel(
           type=tfx.types.standard_artifacts.HyperParameters,
-          producer_component_id=node_ids.TUNER, output_key="best_hyperparameters"),
+          producer_component_id=node_ids.TUNER, output_key=specs.BEST_HYPERPARAMETERS_KEY),
   ).with_id(node_ids.LAST_TUNER_RESOLVER)
   transform = training.transform(settings, examples, training_schema,
                                  node_ids.FALLBACK_TRANSFORM)
   trainer = training.trainer(settings, transform, training_schema,
-                             tuned.outputs["hyperparameters"], served_model,
+                             tuned.outputs[specs.HYPERPARAMETERS_KEY], served_model,
                              node_ids.FALLBACK_TRAINER)
   evaluator = tfx.components.Evaluator(
-      examples=new_examples, model=trainer.outputs["model"], baseline_model=served_model,
+      examples=new_examples, model=trainer.outputs[specs.MODEL_KEY], baseline_model=served_model,
       eval_config=training.eval_config(settings, gated=False), example_splits=["eval"],
   ).with_id(node_ids.FALLBACK_EVALUATOR)
   decision = ChampionChallenger(
-      evaluation=evaluator.outputs["evaluation"], model=trainer.outputs["model"],
+      evaluation=evaluator.outputs[specs.EVALUATION_KEY], model=trainer.outputs[specs.MODEL_KEY],
       plan=planner.outputs[planning.PLAN_KEY], baseline_model=served_model,
       min_auc=settings.min_auc, tolerance=settings.fallback_auc_tolerance,
   ).with_id(node_ids.CHAMPION_CHALLENGER)
   return training.Trained([planner, tuned, transform, trainer, evaluator, decision],
-                          trainer.outputs["model"], decision.outputs[deciding.BLESSING_KEY],
-                          transform.outputs["transform_graph"],
+                          trainer.outputs[specs.MODEL_KEY], decision.outputs[deciding.BLESSING_KEY],
+                          transform.outputs[specs.TRANSFORM_GRAPH_KEY],
                           planner.outputs[planning.PLAN_KEY])

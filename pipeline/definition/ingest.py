@@ -5,6 +5,7 @@ import dataclasses
 import tensorflow_data_validation as tfdv
 from tfx import v1 as tfx
 from tfx.proto import example_gen_pb2, range_config_pb2
+from tfx.types import standard_component_specs as specs
 
 from components.anomaly_gate.component import AnomalyGate
 from pipeline.definition import node_ids
@@ -31,7 +32,7 @@ def build(settings, run) -> Ingested:
           start_span_number=run.ingest_span, end_span_number=run.ingest_span)),
   ).with_id(node_ids.EXAMPLE_GEN)
   statistics_gen = tfx.components.StatisticsGen(
-      examples=example_gen.outputs["examples"],
+      examples=example_gen.outputs[specs.EXAMPLES_KEY],
       stats_options=tfdv.StatsOptions(
           num_quantiles_histogram_buckets=settings.stats_quantile_buckets,
           num_rank_histogram_buckets=settings.stats_rank_buckets),
@@ -39,18 +40,18 @@ def build(settings, run) -> Ingested:
   schema_gen = tfx.components.ImportSchemaGen(
       schema_file=str(run.schema_path)).with_id(node_ids.SCHEMA_GEN)
   example_validator = tfx.components.ExampleValidator(
-      statistics=statistics_gen.outputs["statistics"],
-      schema=schema_gen.outputs["schema"]).with_id(node_ids.EXAMPLE_VALIDATOR)
+      statistics=statistics_gen.outputs[specs.STATISTICS_KEY],
+      schema=schema_gen.outputs[specs.SCHEMA_KEY]).with_id(node_ids.EXAMPLE_VALIDATOR)
   gate = AnomalyGate(
-      anomalies=example_validator.outputs["anomalies"],
+      anomalies=example_validator.outputs[specs.ANOMALIES_KEY],
       data_description=f"{run.data_root}/{settings.span_glob(run.ingest_span)}",
   ).with_id(node_ids.ANOMALY_GATE)
   return Ingested([example_gen, statistics_gen, schema_gen, example_validator, gate],
-                  example_gen, statistics_gen.outputs["statistics"],
-                  schema_gen.outputs["schema"], gate)
+                  example_gen, statistics_gen.outputs[specs.STATISTICS_KEY],
+                  schema_gen.outputs[specs.SCHEMA_KEY], gate)
 
 
 def all_ingested_examples():
   """Every span ExampleGen ingested in any run of this pipeline (from MLMD)."""
   return tfx.dsl.Channel(type=tfx.types.standard_artifacts.Examples,
-                         producer_component_id=node_ids.EXAMPLE_GEN, output_key="examples")
+                         producer_component_id=node_ids.EXAMPLE_GEN, output_key=specs.EXAMPLES_KEY)

@@ -4,6 +4,7 @@ builder per part (ingest, drift, primary or fallback training, push)."""
 import contextlib
 
 from tfx import v1 as tfx
+from tfx.types import standard_component_specs as specs
 
 from components.contracts import artifacts
 from components.drift_detector import component as detecting
@@ -36,7 +37,7 @@ def _train_and_push(settings, run, ingested, checked) -> list:
   # a verdict to read: TFX fails, rather than skips, a Pusher whose condition
   # reads an artifact that a skipped node never wrote.
   with tfx.dsl.Cond(drifted) if run.stage == "monitor" else contextlib.nullcontext():
-    examples = ingested.example_gen.outputs["examples"]
+    examples = ingested.example_gen.outputs[specs.EXAMPLES_KEY]
     if run.mlmd_resolvers:
       window = tfx.dsl.Resolver(
           strategy_class=resolvers.SpanWindowStrategy,
@@ -46,10 +47,10 @@ def _train_and_push(settings, run, ingested, checked) -> list:
       # Training starts after this run's span passed the gate and drift check.
       window.add_upstream_node(checked.detector)
       nodes.append(window)
-      examples = window.outputs["examples"]
+      examples = window.outputs[specs.EXAMPLES_KEY]
     if run.fallback:
       trained = fallback.build(settings, examples, ingested.schema,
-                               ingested.example_gen.outputs["examples"], report,
+                               ingested.example_gen.outputs[specs.EXAMPLES_KEY], report,
                                checked.served_model)
     else:
       trained = primary.build(settings, run, examples, ingested.schema, checked.detector,

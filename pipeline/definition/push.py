@@ -1,6 +1,7 @@
 """Builder: the CompatibilityGuard, then (only if it says compatible) the
 Pusher and the ServingManifest, for the branch that trained."""
 from tfx import v1 as tfx
+from tfx.types import standard_component_specs as specs
 
 from components.compatibility_guard import component as guarding
 from components.compatibility_guard.component import CompatibilityGuard
@@ -26,8 +27,8 @@ def build(run, trained: training.Trained, current_schema) -> list:
         transform_graph=tfx.dsl.Channel(type=tfx.types.standard_artifacts.TransformGraph),
     ).with_id(lineage_id)
     nodes.append(lineage)
-    trained_with = {"trained_schema": lineage.outputs["schema"],
-                    "transform_graph": lineage.outputs["transform_graph"]}
+    trained_with = {"trained_schema": lineage.outputs[specs.SCHEMA_KEY],
+                    "transform_graph": lineage.outputs[specs.TRANSFORM_GRAPH_KEY]}
   else:  # KFP v2: no custom resolvers, so the wiring stands in for lineage.
     trained_with = {"trained_schema": current_schema, "transform_graph": trained.transform_graph}
   guard = CompatibilityGuard(
@@ -41,7 +42,7 @@ def build(run, trained: training.Trained, current_schema) -> list:
             filesystem=tfx.proto.PushDestination.Filesystem(base_directory=str(run.serving_dir))),
     ).with_id(pusher_id)
     manifest = ServingManifest(
-        pushed_model=pusher.outputs["pushed_model"], model=trained.model,
+        pushed_model=pusher.outputs[specs.PUSHED_MODEL_KEY], model=trained.model,
         blessing=trained.blessing, serving_dir=str(run.serving_dir), plan=trained.plan,
     ).with_id(manifest_id)
   return nodes + [guard, pusher, manifest]

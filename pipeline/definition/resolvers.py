@@ -1,5 +1,6 @@
 """Resolver strategies that pick artifacts from MLMD for the training run."""
 from tfx import v1 as tfx
+from tfx.types import standard_component_specs as specs
 
 from components.contracts import artifacts as contract
 from pipeline.mlmd import queries
@@ -45,14 +46,14 @@ class BaselineModelStrategy(tfx.dsl.experimental.ResolverStrategy):
   """
 
   def resolve_artifacts(self, store, input_dict):
-    models, blessings = input_dict["model"], input_dict["model_blessing"]
+    models, blessings = input_dict[specs.MODEL_KEY], input_dict[specs.MODEL_BLESSING_KEY]
     newest_id = max((m.id for m in models), default=None)
     blessing_of = {b.get_int_custom_property(contract.CURRENT_MODEL_ID): b
                    for b in blessings if b.get_int_custom_property(contract.BLESSED) == 1}
     for model in sorted(models, key=lambda m: m.id, reverse=True):
       if model.id != newest_id and model.id in blessing_of:
-        return {"model": [model], "model_blessing": [blessing_of[model.id]]}
-    return {"model": [], "model_blessing": []}
+        return {specs.MODEL_KEY: [model], specs.MODEL_BLESSING_KEY: [blessing_of[model.id]]}
+    return {specs.MODEL_KEY: [], specs.MODEL_BLESSING_KEY: []}
 
 
 class ServedModelBaselineStrategy(tfx.dsl.experimental.ResolverStrategy):
@@ -71,12 +72,12 @@ class ServedModelBaselineStrategy(tfx.dsl.experimental.ResolverStrategy):
     self._fallback_span = fallback_span
 
   def resolve_artifacts(self, store, input_dict):
-    span_of = {a.id: a.get_int_custom_property(contract.SPAN) for a in input_dict["examples"]}
+    span_of = {a.id: a.get_int_custom_property(contract.SPAN) for a in input_dict[specs.EXAMPLES_KEY]}
     result = {key: [] for key in input_dict}
     blessing_of = {b.get_int_custom_property(contract.CURRENT_MODEL_ID): b
-                   for b in input_dict["model_blessing"]
+                   for b in input_dict[specs.MODEL_BLESSING_KEY]
                    if b.get_int_custom_property(contract.BLESSED) == 1}
-    models = {m.id: m for m in input_dict["model"]}
+    models = {m.id: m for m in input_dict[specs.MODEL_KEY]}
     for model in (models[i] for i in queries.pushed_model_ids(store) if i in models):
       if model.id not in blessing_of:
         continue
@@ -88,16 +89,16 @@ class ServedModelBaselineStrategy(tfx.dsl.experimental.ResolverStrategy):
       stats_ids = queries.statistics_of(store, trained_on)
       result.update(
           model=[model], model_blessing=[blessing],
-          evaluation=[a for a in input_dict["evaluation"] if a.id in evaluation_ids],
-          examples=[a for a in input_dict["examples"] if a.id in trained_on],
-          statistics=[a for a in input_dict["statistics"] if a.id in stats_ids])
+          evaluation=[a for a in input_dict[specs.EVALUATION_KEY] if a.id in evaluation_ids],
+          examples=[a for a in input_dict[specs.EXAMPLES_KEY] if a.id in trained_on],
+          statistics=[a for a in input_dict[specs.STATISTICS_KEY] if a.id in stats_ids])
       return result
     if self._fallback_span:
-      spans = [a for a in input_dict["examples"] if span_of[a.id] == self._fallback_span]
+      spans = [a for a in input_dict[specs.EXAMPLES_KEY] if span_of[a.id] == self._fallback_span]
       if spans:
         newest = max(spans, key=lambda a: a.id)
         stats_ids = queries.statistics_of(store, [newest.id])
-        result["statistics"] = [a for a in input_dict["statistics"] if a.id in stats_ids]
+        result[specs.STATISTICS_KEY] = [a for a in input_dict[specs.STATISTICS_KEY] if a.id in stats_ids]
     return result
 
 
@@ -109,17 +110,18 @@ class CandidateLineageStrategy(tfx.dsl.experimental.ResolverStrategy):
   CompatibilityGuard refuses the push."""
 
   def resolve_artifacts(self, store, input_dict):
-    result = {"model": list(input_dict["model"]), "schema": [], "transform_graph": []}
-    if len(input_dict["model"]) != 1:
+    result = {specs.MODEL_KEY: list(input_dict[specs.MODEL_KEY]), specs.SCHEMA_KEY: [],
+              specs.TRANSFORM_GRAPH_KEY: []}
+    if len(input_dict[specs.MODEL_KEY]) != 1:
       return result
-    trainer = queries.producer_execution_id(store, input_dict["model"][0].id)
+    trainer = queries.producer_execution_id(store, input_dict[specs.MODEL_KEY][0].id)
     trainer_inputs = queries.input_artifacts(store, trainer) if trainer is not None else {}
-    schema_ids = {a.id for a in trainer_inputs.get("schema", [])}
-    graph_ids = {a.id for a in trainer_inputs.get("transform_graph", [])}
-    result["schema"] = [a for a in input_dict["schema"] if a.id in schema_ids]
-    for graph in (a for a in input_dict["transform_graph"] if a.id in graph_ids):
+    schema_ids = {a.id for a in trainer_inputs.get(specs.SCHEMA_KEY, [])}
+    graph_ids = {a.id for a in trainer_inputs.get(specs.TRANSFORM_GRAPH_KEY, [])}
+    result[specs.SCHEMA_KEY] = [a for a in input_dict[specs.SCHEMA_KEY] if a.id in schema_ids]
+    for graph in (a for a in input_dict[specs.TRANSFORM_GRAPH_KEY] if a.id in graph_ids):
       transform = queries.producer_execution_id(store, graph.id)
-      transform_schemas = {a.id for a in queries.input_artifacts(store, transform).get("schema", [])}
+      transform_schemas = {a.id for a in queries.input_artifacts(store, transform).get(specs.SCHEMA_KEY, [])}
       if schema_ids and transform_schemas == schema_ids:
-        result["transform_graph"].append(graph)
+        result[specs.TRANSFORM_GRAPH_KEY].append(graph)
     return result

@@ -6,6 +6,7 @@ import importlib.util
 
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
+from tfx.types import standard_component_specs as specs
 
 from components.contracts import model_io
 from pipeline.definition import settings as settings_lib
@@ -89,8 +90,8 @@ def trainer(settings, transform_node, schema, hyperparameters, base_model, node_
   it only if it passes the compatibility check)."""
   return tfx.components.Trainer(
       base_model=base_model,
-      examples=transform_node.outputs["transformed_examples"],
-      transform_graph=transform_node.outputs["transform_graph"],
+      examples=transform_node.outputs[specs.TRANSFORMED_EXAMPLES_KEY],
+      transform_graph=transform_node.outputs[specs.TRANSFORM_GRAPH_KEY],
       schema=schema,
       hyperparameters=hyperparameters,
       run_fn=settings.run_fn,

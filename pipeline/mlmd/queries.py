@@ -2,6 +2,7 @@
 import dataclasses
 
 from ml_metadata.proto import metadata_store_pb2
+from tfx.types import standard_component_specs as specs
 
 from components.contracts import artifacts as contract
 
@@ -96,8 +97,8 @@ def evaluations_behind(store, blessing_id: int) -> list:
   judge = producer_execution_id(store, blessing_id)
   if judge is None:
     return []
-  return output_artifacts(store, judge).get("evaluation") or input_artifacts(store, judge).get(
-      "evaluation", [])
+  return output_artifacts(store, judge).get(specs.EVALUATION_KEY) or input_artifacts(store, judge).get(
+      specs.EVALUATION_KEY, [])
 
 
 def training_examples(store, model_id: int) -> list:
@@ -107,10 +108,10 @@ def training_examples(store, model_id: int) -> list:
   if trainer is None:
     return []
   raw = set()
-  for transformed in input_artifacts(store, trainer).get("examples", []):
+  for transformed in input_artifacts(store, trainer).get(specs.EXAMPLES_KEY, []):
     transform = producer_execution_id(store, transformed.id)
     if transform is not None:
-      raw.update(a.id for a in input_artifacts(store, transform).get("examples", []))
+      raw.update(a.id for a in input_artifacts(store, transform).get(specs.EXAMPLES_KEY, []))
   return sorted(raw)
 
 
@@ -119,7 +120,7 @@ def statistics_of(store, examples_ids) -> set:
   result = set()
   for examples_id in examples_ids:
     for execution in consumer_execution_ids(store, examples_id):
-      result.update(a.id for a in output_artifacts(store, execution).get("statistics", []))
+      result.update(a.id for a in output_artifacts(store, execution).get(specs.STATISTICS_KEY, []))
   return result
 
 
@@ -132,7 +133,7 @@ def pushed_model_ids(store) -> list:
     if not custom(pushed, contract.PUSHED, 0):
       continue
     for model in input_artifacts(
-        store, producer_execution_id(store, pushed.id)).get("model", []):
+        store, producer_execution_id(store, pushed.id)).get(specs.MODEL_KEY, []):
       if model.id not in result:
         result.append(model.id)
   return result

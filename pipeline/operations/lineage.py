@@ -5,6 +5,7 @@ import json
 import os
 
 import tensorflow as tf
+from tfx.types import standard_component_specs as specs
 
 from components.contracts import artifacts as contract
 from components.contracts.artifacts import DriftReport
@@ -51,18 +52,18 @@ def explain(store, version: str = "latest") -> dict:
       raise LineageError(f"no pushed model has version {version}; pushed versions: {known}")
     target = matches[-1]
   pusher = queries.producer_execution_id(store, target.id)
-  model = _single_input(store, pusher, "model")
-  blessing = _single_input(store, pusher, "model_blessing")
+  model = _single_input(store, pusher, specs.MODEL_KEY)
+  blessing = _single_input(store, pusher, specs.MODEL_BLESSING_KEY)
   trainer_id = queries.producer_execution_id(store, model.id)
   (trainer,) = store.get_executions_by_id([trainer_id])
   trainer_inputs = queries.input_artifacts(store, trainer_id)
-  transform_graph = trainer_inputs["transform_graph"][0]
+  transform_graph = trainer_inputs[specs.TRANSFORM_GRAPH_KEY][0]
   transform_inputs = queries.input_artifacts(
       store, queries.producer_execution_id(store, transform_graph.id))
   spans = [{"span": queries.custom(e, contract.SPAN), "fingerprint": queries.custom(e, contract.INPUT_FINGERPRINT),
-            "examples_uri": e.uri} for e in sorted(transform_inputs.get("examples", []),
+            "examples_uri": e.uri} for e in sorted(transform_inputs.get(specs.EXAMPLES_KEY, []),
                                                    key=lambda a: queries.custom(a, contract.SPAN))]
-  hyperparameters = trainer_inputs.get("hyperparameters", [])
+  hyperparameters = trainer_inputs.get(specs.HYPERPARAMETERS_KEY, [])
   hp_values = None
   if hyperparameters:
     hp_files = tf.io.gfile.glob(os.path.join(hyperparameters[0].uri, "*"))
@@ -92,7 +93,7 @@ def explain(store, version: str = "latest") -> dict:
                 "model_code_sha256": custom_config.get("model_code"), "seed": custom_config.get("seed")},
       "provenance": provenance.of_execution(store, trainer_id),
       "data": spans,
-      "schema": trainer_inputs["schema"][0].uri,
+      "schema": trainer_inputs[specs.SCHEMA_KEY][0].uri,
       "transform_graph": transform_graph.uri,
       "hyperparameters": hp_values,
       "evaluation": {"uri": evaluation.uri, "metrics": report.overall_metrics(evaluation.uri)},
@@ -100,7 +101,7 @@ def explain(store, version: str = "latest") -> dict:
                    "blessed": bool(queries.custom(blessing, contract.BLESSED, 0)),
                    "for_model": queries.custom(blessing, contract.CURRENT_MODEL_ID)},
       "drift_reports": drift,
-      "fallback": _fallback(store, trainer_inputs["schema"][0], blessing),
+      "fallback": _fallback(store, trainer_inputs[specs.SCHEMA_KEY][0], blessing),
   }
 
 

@@ -50,6 +50,8 @@ def _slice_rows(evaluation_uri, slice_features) -> list:
       continue
     values = metrics[""][""]
     auc = values.get("auc", {}).get("doubleValue")
+    if not isinstance(values.get("recall", {}).get("doubleValue"), float):
+      auc = None  # no positive example in the slice (recall is NaN): AUC means nothing
     count = values.get("example_count", {}).get("doubleValue", 0)
     rows.append((slice_key[0][0], str(slice_key[0][1]), auc, int(count)))
   return sorted(rows, key=lambda r: (r[0], -r[3]))

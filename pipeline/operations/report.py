@@ -3,6 +3,7 @@ import dataclasses
 import os
 
 import tensorflow_model_analysis as tfma
+from tfx.types import standard_component_specs as specs
 
 from components.champion_challenger import component as deciding
 from components.contracts import artifacts as contract
@@ -71,11 +72,11 @@ def read(store, settings) -> RunReport:
   if node_ids.EVALUATOR in by_node:
     evaluator = by_node[node_ids.EVALUATOR].execution.id
     outputs = queries.output_artifacts(store, evaluator)
-    evaluation_uri = outputs["evaluation"][0].uri
+    evaluation_uri = outputs[specs.EVALUATION_KEY][0].uri
     report.metrics = overall_metrics(evaluation_uri)
-    report.blessed = bool(queries.custom(outputs["blessing"][0], contract.BLESSED, 0))
+    report.blessed = bool(queries.custom(outputs[specs.BLESSING_KEY][0], contract.BLESSED, 0))
     report.not_blessed_reasons = failed_thresholds(evaluation_uri)
-    report.has_baseline = bool(queries.input_artifacts(store, evaluator).get("baseline_model"))
+    report.has_baseline = bool(queries.input_artifacts(store, evaluator).get(specs.BASELINE_MODEL_KEY))
   if node_ids.DRIFT_DETECTOR in by_node:
     drift_report = queries.output_artifacts(
         store, by_node[node_ids.DRIFT_DETECTOR].execution.id)[detecting.DRIFT_REPORT_KEY][0]
@@ -84,7 +85,7 @@ def read(store, settings) -> RunReport:
     report.drift_report_uri = drift_report.uri
   pushed_by = None
   for pusher in (by_node[n] for n in node_ids.PUSHERS if n in by_node):
-    pushed = queries.output_artifacts(store, pusher.execution.id)["pushed_model"][0]
+    pushed = queries.output_artifacts(store, pusher.execution.id)[specs.PUSHED_MODEL_KEY][0]
     if queries.custom(pushed, contract.PUSHED, 0):
       report.pushed_version = queries.custom(pushed, contract.PUSHED_VERSION)
       report.pushed_path = queries.custom(pushed, contract.PUSHED_DESTINATION)

@@ -6,6 +6,7 @@ import time
 
 import tensorflow_data_validation as tfdv
 from ml_metadata.proto import metadata_store_pb2
+from tfx.types import standard_component_specs as specs
 
 from components.compatibility_guard import executor as guard
 from components.contracts import artifacts as contract
@@ -76,9 +77,11 @@ def _record(store, facts, destination, new_version, from_version):
   (pushed_id,) = store.put_artifacts([pushed])
   blessing_id = facts["blessing"]["mlmd_id"]
   events = []
-  for artifact_id, key, kind in ((facts["model"]["mlmd_id"], "model", metadata_store_pb2.Event.INPUT),
-                                 (blessing_id, "model_blessing", metadata_store_pb2.Event.INPUT),
-                                 (pushed_id, "pushed_model", metadata_store_pb2.Event.OUTPUT)):
+  # The Pusher's input and output keys, so that lineage reads a rollback as a push.
+  for artifact_id, key, kind in (
+      (facts["model"]["mlmd_id"], specs.MODEL_KEY, metadata_store_pb2.Event.INPUT),
+      (blessing_id, specs.MODEL_BLESSING_KEY, metadata_store_pb2.Event.INPUT),
+      (pushed_id, specs.PUSHED_MODEL_KEY, metadata_store_pb2.Event.OUTPUT)):
     event = metadata_store_pb2.Event(artifact_id=artifact_id, type=kind)
     event.path.steps.add().key = key
     events.append((_artifact(store, artifact_id), event))

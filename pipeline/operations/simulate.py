@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
 import tensorflow as tf  # pylint: disable=wrong-import-position
 from sklearn.metrics import roc_auc_score  # pylint: disable=wrong-import-position
 from tfx.utils import path_utils  # pylint: disable=wrong-import-position
+from tfx.types import standard_component_specs as specs
 
 from components.drift_detector import executor as drift_executor  # pylint: disable=wrong-import-position
 from components.serving_manifest import executor as manifest  # pylint: disable=wrong-import-position
@@ -50,7 +51,7 @@ class SpanResult:
 def _eval_files(store, run_report) -> list:
   """The eval split files of the span the run ingested."""
   example_gen = next(e for e in run_report.executions if e.node_id == node_ids.EXAMPLE_GEN)
-  examples = queries.output_artifacts(store, example_gen.execution.id)["examples"][0]
+  examples = queries.output_artifacts(store, example_gen.execution.id)[specs.EXAMPLES_KEY][0]
   return tuple(sorted(tf.io.gfile.glob(f"{examples.uri}/Split-eval/*.gz")))
 
 
@@ -68,7 +69,7 @@ def _fallback_model_dir(store, run_report):
                   if e.node_id == node_ids.FALLBACK_TRAINER), None)
   if trainer is None:
     return None
-  model = queries.output_artifacts(store, trainer.execution.id)["model"][0]
+  model = queries.output_artifacts(store, trainer.execution.id)[specs.MODEL_KEY][0]
   return path_utils.serving_model_path(model.uri)
 
 
