@@ -13,7 +13,8 @@ COPY components/__init__.py components/__init__.py
 RUN pip install --no-cache-dir -c constraints.txt "tfx[kfp]==1.16.0" "apache-beam[gcp]==2.61.0" \
       "keras-tuner==1.4.8" "matplotlib>=3.9,<3.10"
 
-# The project itself: pipeline (incl. model code), custom components, schema.
+# The factory and the project: pipeline/ (incl. pipeline/project/, the model
+# code every task imports by module path), custom components, schema.
 COPY pipeline pipeline
 COPY components components
 COPY schema schema

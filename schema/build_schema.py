@@ -1,6 +1,6 @@
 """Regenerates schema/schema.pbtxt, the curated schema the pipeline imports.
 
-Usage: python schema/build_schema.py [--spans 2013 2014]
+Usage: python schema/build_schema.py [--spans 2013 2014]  (default: DEFAULT_SPANS)
 
 The schema is inferred by TFDV from the training spans, then curated by the
 rules below. It is imported (ImportSchemaGen) rather than re-inferred on each
@@ -16,7 +16,6 @@ import pandas as pd
 import tensorflow_data_validation as tfdv
 
 HERE = pathlib.Path(__file__).resolve().parent
-SPANS_DIR = HERE.parent / "data" / "spans"
 # TODO(step 2): Curate the inferred schema for your columns: which string
 # columns may gain new levels (open domains), how much unseen mass is allowed.
 # Levels seen in training cover all but a sliver of later payment types;
@@ -54,12 +53,16 @@ def curated_schema(csv_paths):
 
 
 def main():
+  from pipeline.definition import settings as settings_lib  # pylint: disable=import-outside-toplevel
+  settings = settings_lib.load()
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-  parser.add_argument("--spans", nargs="+", default=["2013", "2014"])
+  parser.add_argument("--spans", nargs="+", type=int,
+                      default=list(range(settings.default_spans[0], settings.default_spans[1] + 1)))
   args = parser.parse_args()
-  paths = [SPANS_DIR / f"span-{span}" / "trips.csv" for span in args.spans]
-  tfdv.write_schema_text(curated_schema(paths), str(HERE / "schema.pbtxt"))
-  print(f"wrote {HERE / 'schema.pbtxt'} from spans {args.spans}")
+  paths = [path for span in args.spans
+           for path in sorted(pathlib.Path(settings.data_root).glob(settings.span_glob(span)))]
+  tfdv.write_schema_text(curated_schema(paths), str(settings.schema_path))
+  print(f"wrote {settings.schema_path} from spans {args.spans}")
 
 
 if __name__ == "__main__":

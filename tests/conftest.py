@@ -1,13 +1,18 @@
-"""One shared end-to-end pipeline run (and its rerun) on a sample of spans."""
+"""One shared end-to-end pipeline run (and its rerun) on a sample of the
+configured project's default spans."""
 import dataclasses
 import pathlib
 
-import pandas as pd
 import pytest
 
-from pipeline import configs, local_runner, metadata
+from components.contracts import artifacts as contract
+from pipeline.mlmd import store as mlmd_store
+from pipeline.runners import local
+from tests import project_data
 
-SAMPLE_SPANS = (2013, 2014)
+SETTINGS = project_data.SETTINGS
+# The window the shared run trains on: the project's default spans (first, last).
+SAMPLE_WINDOW = project_data.window()
 # Rows kept per span: enough for a blessed model (AUC well above MIN_AUC),
 # few enough to keep Beam and training quick.
 SAMPLE_ROWS = 1500
@@ -15,28 +20,27 @@ SAMPLE_ROWS = 1500
 
 @dataclasses.dataclass
 class Run:
-  paths: local_runner.Paths
-  report: object  # pipeline.report.RunReport
+  paths: local.Paths
+  report: object  # pipeline.operations.report.RunReport
   run_ids: list  # every pipeline run this invocation made, ingest runs first
 
   def store(self):
-    return metadata.open_store(self.paths.metadata_config())
+    return mlmd_store.open_store(self.paths.metadata_config())
 
 
-def write_sample_spans(out_dir: pathlib.Path, spans=SAMPLE_SPANS, rows=SAMPLE_ROWS):
-  for span in spans:
-    frame = pd.read_csv(configs.DATA_ROOT / f"span-{span}" / "trips.csv", dtype=str,
-                        keep_default_na=False)
-    sample = frame.sample(n=min(rows, len(frame)), random_state=span).sort_index()
-    (out_dir / f"span-{span}").mkdir(parents=True)
-    sample.to_csv(out_dir / f"span-{span}" / "trips.csv", index=False)
+def write_sample_spans(out_dir: pathlib.Path, spans=None, rows=SAMPLE_ROWS):
+  """A seeded sample of `rows` rows of each span (default: the window's),
+  from every CSV file of its folder, as one CSV file per span."""
+  for span in project_data.window_spans() if spans is None else spans:
+    project_data.write_span(
+        out_dir, span, project_data.sample(project_data.read_span(span), span, rows))
   return out_dir
 
 
-def run_pipeline(data_root, output_dir, spans=SAMPLE_SPANS) -> Run:
-  paths = local_runner.Paths(pathlib.Path(output_dir))
+def run_pipeline(data_root, output_dir, spans=SAMPLE_WINDOW) -> Run:
+  paths = local.Paths(pathlib.Path(output_dir))
   before = _run_ids(paths)
-  report = local_runner.run(data_root=data_root, spans=spans, output_dir=output_dir)
+  report = local.run(SETTINGS, data_root=data_root, spans=spans, output_dir=output_dir)
   return Run(paths, report, [r for r in _run_ids(paths) if r not in before])
 
 
@@ -58,11 +62,11 @@ def served_model_inputs(store) -> dict:
           "evaluation": artifacts(standard_artifacts.ModelEvaluation),
           "statistics": artifacts(standard_artifacts.ExampleStatistics),
           "examples": [a for a in artifacts(standard_artifacts.Examples)
-                       if a.has_custom_property("input_fingerprint")]}
+                       if a.has_custom_property(contract.INPUT_FINGERPRINT)]}
 
 
 def _run_ids(paths):
-  store = metadata.open_store(paths.metadata_config())
+  store = mlmd_store.open_store(paths.metadata_config())
   return [c.name for c in sorted(store.get_contexts_by_type("pipeline_run"), key=lambda c: c.id)]
 
 

@@ -1,25 +1,33 @@
 """End-to-end LocalDagRunner run on sampled spans: what MLMD and the serving
 folder hold afterwards, the served model's answers, and caching on rerun."""
+import collections
+import html
+import importlib
 import json
 
 import numpy as np
 import tensorflow as tf
+from tensorflow_metadata.proto.v0 import schema_pb2
 
+from components.contracts import artifacts as contract
+from components.contracts import model_io
 from components.serving_manifest import executor as manifest
-from pipeline import configs, metadata
-from tests import rows
+from pipeline.definition import node_ids as n
+from pipeline.mlmd import queries
+from tests import project_data
 
-STANDARD_COMPONENTS = ("CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator",
-                       "Transform", "Tuner", "Trainer", "Evaluator", "Pusher")
-CUSTOM_COMPONENTS = ("AnomalyGate", "DriftDetector", "CompatibilityGuard")
-RESOLVERS = ("training_window_resolver", "latest_blessed_model_resolver", "candidate_lineage_resolver",
-             "served_model_baseline_resolver")
+SETTINGS = project_data.SETTINGS
+STANDARD_COMPONENTS = (n.EXAMPLE_GEN, n.STATISTICS_GEN, n.SCHEMA_GEN, n.EXAMPLE_VALIDATOR,
+                       n.TRANSFORM, n.TUNER, n.TRAINER, n.EVALUATOR, n.PUSHER)
+CUSTOM_COMPONENTS = (n.ANOMALY_GATE, n.DRIFT_DETECTOR, n.COMPATIBILITY_GUARD)
+RESOLVERS = (n.TRAINING_WINDOW_RESOLVER, n.LATEST_BLESSED_MODEL_RESOLVER,
+             n.CANDIDATE_LINEAGE_RESOLVER, n.SERVED_MODEL_RESOLVER)
 
 
 def _executions(run):
   store = run.store()
   return [e for run_id in run.run_ids
-          for e in metadata.run_executions(store, configs.PIPELINE_NAME, run_id)]
+          for e in queries.run_executions(store, SETTINGS.pipeline_name, run_id)]
 
 
 def test_every_component_executed_successfully(first_run):
@@ -34,16 +42,17 @@ def test_every_component_executed_successfully(first_run):
 
 def test_model_was_trained_on_every_span_of_the_window(first_run):
   store = first_run.store()
-  transform = next(e for e in metadata.run_executions(store, configs.PIPELINE_NAME, first_run.run_ids[-1])
-                   if e.node_id == "Transform")
-  examples = metadata.input_artifacts(store, transform.execution.id)["examples"]
-  assert sorted(metadata.custom(a, "span") for a in examples) == list(range(2013, 2015))
+  transform = next(e for e in queries.run_executions(store, SETTINGS.pipeline_name,
+                                                     first_run.run_ids[-1])
+                   if e.node_id == n.TRANSFORM)
+  examples = queries.input_artifacts(store, transform.execution.id)["examples"]
+  assert sorted(queries.custom(a, contract.SPAN) for a in examples) == project_data.window_spans()
 
 
 def test_blessed_model_is_pushed_into_a_versioned_folder(first_run):
   report = first_run.report
   assert report.blessed is True
-  assert report.metrics["auc"] >= configs.MIN_AUC
+  assert report.metrics["auc"] >= SETTINGS.min_auc
   versions = sorted(p.name for p in first_run.paths.serving_dir.iterdir())
   assert versions == [report.pushed_version, manifest.FILE_NAME]
   assert report.pushed_path.endswith(report.pushed_version)
@@ -54,24 +63,27 @@ def test_blessed_model_is_pushed_into_a_versioned_folder(first_run):
 
 def _serve(run, examples):
   loaded = tf.saved_model.load(run.report.pushed_path)
-  output = loaded.signatures["serving_default"](examples=tf.constant(examples))
-  return output["probabilities"].numpy()
+  output = loaded.signatures[model_io.SERVING_SIGNATURE](
+      **{model_io.SERVING_INPUT: tf.constant(examples)})
+  return output[model_io.OUTPUT_KEY].numpy()
 
 
 def test_served_model_answers_raw_csv_rows_with_probabilities(first_run):
-  # Rows of a later year the model never saw, as tf.Examples built from CSV.
-  raw_rows = rows.read_rows(2015, 50)
-  probabilities = _serve(first_run, [rows.to_example(r) for r in raw_rows])
+  # Rows of a later span the model never saw, as tf.Examples built from CSV.
+  raw_rows = project_data.read_rows(project_data.unseen_span(), 50)
+  probabilities = _serve(first_run, [project_data.to_example(r) for r in raw_rows])
   assert probabilities.shape == (50, 1)
   assert ((probabilities >= 0) & (probabilities <= 1)).all()
   assert probabilities.std() > 0.01, "a trained model does not answer a constant"
 
 
-def test_served_model_needs_neither_tips_nor_optional_features(first_run):
-  row = rows.read_rows(2015, 1)[0]
-  for optional in ("tips", "company", "dropoff_latitude", "dropoff_longitude"):
+def test_served_model_needs_neither_outcomes_nor_optional_features(first_run):
+  row = project_data.read_rows(project_data.unseen_span(), 1)[0]
+  blanked = list(SETTINGS.outcome_columns) + project_data.optional_inputs()
+  assert SETTINGS.outcome_columns and project_data.optional_inputs()
+  for optional in blanked:
     row[optional] = ""
-  probability = _serve(first_run, [rows.to_example(row)])
+  probability = _serve(first_run, [project_data.to_example(row)])
   assert np.isfinite(probability).all() and 0 <= probability[0, 0] <= 1
 
 
@@ -88,53 +100,55 @@ def test_rerun_with_nothing_changed_reuses_every_execution(first_run, second_run
 
 def test_predict_command_scores_a_csv_file(first_run, tmp_path, capsys):
   from pipeline import __main__ as cli
-  csv_path = tmp_path / "trips.csv"
-  lines = (rows.configs.DATA_ROOT / "span-2016" / "trips.csv").read_text().splitlines()[:6]
-  csv_path.write_text("\n".join(lines) + "\n")
+  csv_path = tmp_path / "rows.csv"
+  project_data.read_span(project_data.unseen_span()).head(5).to_csv(csv_path, index=False)
   assert cli.main(["predict", "--csv", str(csv_path),
                    "--output-dir", str(first_run.paths.output_dir)]) == 0
   printed = capsys.readouterr().out
   assert first_run.report.pushed_version in printed
-  scores = [float(l.rsplit("=", 1)[1]) for l in printed.splitlines() if "P(big tipper)" in l]
+  scores = [float(l.rsplit("=", 1)[1]) for l in printed.splitlines()
+            if f"P({SETTINGS.label_key})" in l]
   assert len(scores) == 5 and all(0 <= s <= 1 for s in scores)
 
 
 def test_compatibility_guard_sits_before_the_pusher_and_records_its_verdict(first_run):
   store = first_run.store()
-  executions = metadata.run_executions(store, configs.PIPELINE_NAME, first_run.run_ids[-1])
+  executions = queries.run_executions(store, SETTINGS.pipeline_name, first_run.run_ids[-1])
   order = [e.node_id for e in executions]
-  assert order.index("Evaluator") < order.index("CompatibilityGuard") < order.index("Pusher")
-  guard = executions[order.index("CompatibilityGuard")]
-  (verdict,) = metadata.output_artifacts(store, guard.execution.id)["verdict"]
-  assert metadata.custom(verdict, "compatible") == 1
-  inputs = metadata.input_artifacts(store, guard.execution.id)
+  assert order.index(n.EVALUATOR) < order.index(n.COMPATIBILITY_GUARD) < order.index(n.PUSHER)
+  guard = executions[order.index(n.COMPATIBILITY_GUARD)]
+  (verdict,) = queries.output_artifacts(store, guard.execution.id)["verdict"]
+  assert queries.custom(verdict, contract.COMPATIBLE) == 1
+  inputs = queries.input_artifacts(store, guard.execution.id)
   # The schema and Transform graph reached the guard by lineage of this model.
-  trainer = executions[order.index("Trainer")]
-  trainer_inputs = metadata.input_artifacts(store, trainer.execution.id)
+  trainer = executions[order.index(n.TRAINER)]
+  trainer_inputs = queries.input_artifacts(store, trainer.execution.id)
   assert inputs["transform_graph"][0].id == trainer_inputs["transform_graph"][0].id
   assert inputs["trained_schema"][0].id == trainer_inputs["schema"][0].id
 
 
 def test_lineage_answers_who_built_the_pushed_model_when_and_how(first_run, capsys):
   from pipeline import __main__ as cli
-  from pipeline.pipeline import model_code_fingerprint
+  from pipeline.definition import training
+  from pipeline.operations import provenance
   assert cli.main(["lineage", "--output-dir", str(first_run.paths.output_dir),
                    "--model", first_run.report.pushed_version, "--format", "json"]) == 0
   facts = json.loads(capsys.readouterr().out)
   assert facts["version"] == first_run.report.pushed_version
   assert facts["pushed_to"] == first_run.report.pushed_path
-  assert [s["span"] for s in facts["data"]] == [2013, 2014]
+  assert [s["span"] for s in facts["data"]] == project_data.window_spans()
   assert all(s["fingerprint"].startswith("split:") for s in facts["data"])
-  assert facts["built"]["model_code_sha256"] == model_code_fingerprint()
-  assert set(facts["hyperparameters"]) == {"learning_rate", "hidden_units", "hidden_layers"}
+  assert facts["built"]["model_code_sha256"] == training.code_fingerprint(SETTINGS)
+  # The Tuner's best values of the project's search space.
+  tuner_module = importlib.import_module(SETTINGS.tuner_fn.rsplit(".", 1)[0])
+  assert set(facts["hyperparameters"]) == set(tuner_module.search_space().values)
   assert facts["evaluation"]["metrics"]["auc"] == first_run.report.metrics["auc"]
   assert facts["blessing"]["blessed"] is True
   assert facts["blessing"]["for_model"] == facts["model"]["mlmd_id"]
   assert facts["drift_reports"] and facts["drift_reports"][0]["verdict"] == "no baseline"
-  from pipeline import provenance
   built_by = facts["provenance"]
   assert built_by["user"] and built_by["host"] and built_by["version_tfx"] == "1.16.0"
-  assert built_by["config_sha256"] == provenance.config_sha256()
+  assert built_by["config_sha256"] == provenance.config_sha256(SETTINGS)
   assert len(built_by["git_commit"]) == 40 and built_by["git_dirty"] in (0, 1)
   assert cli.main(["lineage", "--output-dir", str(first_run.paths.output_dir), "--model", "1"]) == 1
   assert "no pushed model has version 1" in capsys.readouterr().err
@@ -144,22 +158,41 @@ def test_inspect_notebook_runs_against_the_run(first_run, monkeypatch):
   import nbclient
   import nbformat
   monkeypatch.setenv("MODEL_FACTORY_OUTPUT_DIR", str(first_run.paths.output_dir))
-  notebook = nbformat.read(str(configs.REPO_ROOT / "notebooks" / "inspect_run.ipynb"), as_version=4)
+  repo = project_data.REPO_ROOT
+  notebook = nbformat.read(str(repo / "notebooks" / "inspect_run.ipynb"), as_version=4)
   nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
-                          resources={"metadata": {"path": str(configs.REPO_ROOT)}}).execute()
+                          resources={"metadata": {"path": str(repo)}}).execute()
   printed = "".join(o.get("text", "") for cell in notebook.cells for o in cell.get("outputs", []))
   assert f"Model version {first_run.report.pushed_version}" in printed
   assert "rows scored" in printed
 
 
-def test_model_card_is_written_next_to_the_pushed_model(first_run):
-  from pipeline.model import features
-  card = (first_run.paths.serving_dir / first_run.report.pushed_version / "model_card.md").read_text()
+def _most_frequent(column, data_root):
+  """The column's most frequent value over the window's sampled spans."""
+  counts = collections.Counter(v for span in project_data.window_spans()
+                               for v in project_data.read_span(span, data_root)[column] if v != "")
+  return counts.most_common(1)[0][0]
+
+
+def test_model_card_is_written_next_to_the_pushed_model(first_run, sample_data_root):
+  folder = first_run.paths.serving_dir / first_run.report.pushed_version
+  card = (folder / "model_card.md").read_text()
+  page = (folder / "model_card.html").read_text()
   for section in ("## Intended use", "## Training data", "## Evaluation", "## When not to use"):
     assert section in card
-  for feature in features.raw_input_features():
+  assert "<h2>When not to use this model</h2>" in page
+  for feature in SETTINGS.model_inputs:
     assert f"| {feature} |" in card, feature
-  assert "| payment_type = Credit Card |" in card and "| trip_start_hour = " in card
-  assert "Among credit-card trips" in card and "Drift verdict when it was trained" in card
-  page = (first_run.paths.serving_dir / first_run.report.pushed_version / "model_card.html").read_text()
-  assert "<h2>When not to use this model</h2>" in page and "<td>payment_type = Credit Card</td>" in page
+  # A row per slice of each single-column slicing spec; the most frequent
+  # training value of a string or integer column has its own row.
+  for (feature, *rest) in SETTINGS.slice_features:
+    if rest:
+      continue
+    assert f"| {feature} = " in card, feature
+    if project_data.column_type(feature) in (schema_pb2.BYTES, schema_pb2.INT):
+      value = _most_frequent(feature, sample_data_root)
+      assert f"| {feature} = {value} |" in card, (feature, value)
+      assert f"<td>{html.escape(f'{feature} = {value}')}</td>" in page, (feature, value)
+  for caveat in SETTINGS.model_card_caveats:
+    assert caveat in card
+  assert SETTINGS.model_card_title in card and "Drift verdict when it was trained" in card

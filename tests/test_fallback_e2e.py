@@ -2,153 +2,222 @@
 the shared first run's output, real LocalDagRunner, real SQLite MLMD):
 
 - a span like the training data triggers no fallback;
-- a span whose `company` is replaced by unseen names and whose `trip_miles`
-  is corrupted (x100) gets a fallback without those features, evaluated
-  against the served model and pushed, with the manifest and MLMD lineage;
-- a span where only the payment-type mix moves gets a fallback that loses,
-  and the primary stays, with the reason;
+- a span whose levels of one string input are replaced by unseen ones and
+  whose numeric input is corrupted (x100) gets a fallback without those
+  features, evaluated against the served model and pushed, with the
+  manifest and MLMD lineage;
+- a span where only the mix of the served model's main signal moves gets a
+  fallback (without that signal) that loses, and the primary stays, with
+  the reason;
 - with policy `retrain`, the broken span triggers Transform + Tuner +
   Trainer on the newest window instead.
+
+Which columns play these parts is derived from the project (see `roles`).
 """
+import dataclasses
 import json
 import pathlib
 import shutil
+import typing
 
+import numpy as np
 import pandas as pd
 import pytest
 import tensorflow as tf
 import tensorflow_transform as tft
+from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.utils import path_utils
 
 from components.champion_challenger import component as deciding
+from components.compatibility_guard import component as guarding
+from components.contracts import artifacts as contract
+from components.contracts import model_io
+from components.drift_detector import component as detecting
 from components.fallback_planner import component as planning
 from components.serving_manifest import executor as manifest
-from pipeline import configs, local_runner, metadata, report, resolvers
-from pipeline.model import model as model_code
-from tests import conftest, rows
+from pipeline.definition import node_ids, resolvers
+from pipeline.mlmd import queries
+from pipeline.mlmd import store as mlmd_store
+from pipeline.modeling import warm_start
+from pipeline.operations import model_card, report
+from pipeline.runners import local
+from tests import conftest, project_data
+
+SETTINGS = project_data.SETTINGS
+LAST = project_data.window()[1]
+# The new spans a monitoring run is fed: right after the training window.
+NEW, NEXT = LAST + 1, LAST + 2
 
 
-def _write_span(data_root, span, edit, source_span=2014, seed=7, n=1000):
+@dataclasses.dataclass(frozen=True)
+class Roles:
+  strongest: str  # the served model's main signal
+  favoured: typing.Callable  # raw values of `strongest` -> the rows it scores highest
+  unseen: str  # a string input with a vocabulary: a broken span has only unseen levels
+  scaled: str  # a float input: a broken span has it x100 (a unit change upstream)
+
+
+@pytest.fixture(scope="module")
+def roles(first_run, sample_data_root) -> Roles:
+  """Columns by what the served model does with them, on the rows of the
+  last window span it was trained on. The main signal is the input whose
+  shuffling across rows moves the model's scores most: a fallback without
+  it must lose. The corrupted columns are chosen among the others, so that
+  a fallback without them can still be good enough to serve. Only inputs
+  a fallback may exclude qualify (not a label source, monitored)."""
+  rows = project_data.read_span(LAST, sample_data_root)
+  model = first_run.report.pushed_path
+  candidates = project_data.excludable_inputs()
+  influence = project_data.influence(model, rows, candidates)
+  strongest = max(candidates, key=influence.get)
+  others = [c for c in candidates if c != strongest]
+  facts = json.loads((pathlib.Path(model) / warm_start.WARM_START_DIR /
+                      warm_start.FACTS_FILE).read_text())
+  strings = [c for c in others if c in facts["vocabularies"]]
+  floats = [c for c in others if project_data.column_type(c) == schema_pb2.FLOAT]
+  if not strings or not floats:
+    pytest.skip("needs a string input with a vocabulary and a float input besides the main signal")
+  return Roles(strongest=strongest,
+               favoured=project_data.favoured_group(model, rows, strongest),
+               unseen=project_data.most_levels(rows, strings),
+               scaled=project_data.most_spread(rows, floats))
+
+
+def _write_span(data_root, span, edit, source_span=LAST, seed=7, n=1000):
   """Span `span`: rows of `source_span` the first run's sample did not use, edited."""
-  frame = pd.read_csv(configs.DATA_ROOT / f"span-{source_span}" / "trips.csv", dtype=str,
-                      keep_default_na=False)
-  used = frame.sample(n=conftest.SAMPLE_ROWS, random_state=source_span).index
+  frame = project_data.read_span(source_span)
+  used = project_data.sample(frame, source_span, conftest.SAMPLE_ROWS).index
   rest = frame.drop(index=used).sample(frac=1.0, random_state=seed)
-  edited = edit(rest).head(n)
-  (data_root / f"span-{span}").mkdir(parents=True)
-  edited.to_csv(data_root / f"span-{span}" / "trips.csv", index=False)
+  project_data.write_span(data_root, span, edit(rest).head(n), like_span=source_span)
 
 
-def _corrupt(frame):
-  frame = frame.copy()
-  frame["company"] = [f"Unseen Cab Co {i % 7}" for i in range(len(frame))]
-  frame["trip_miles"] = (frame["trip_miles"].astype(float) * 100).map(str)
-  return frame
+def _corrupt(roles):
+  def edit(frame):
+    frame = frame.copy()
+    frame[roles.unseen] = [f"Unseen level {i % 7}" for i in range(len(frame))]
+    scaled = project_data.numeric(frame[roles.scaled]) * 100
+    frame[roles.scaled] = scaled.map(lambda v: "" if np.isnan(v) else str(v))
+    return frame
+  return edit
 
 
-def _card_heavy(frame):
-  """Mostly card payments: the payment-type mix drifts, its meaning does not."""
-  card = frame[frame["payment_type"] == "Credit Card"]
-  other = frame[frame["payment_type"] != "Credit Card"]
-  return pd.concat([card, other.head(len(card) // 6)]).sample(frac=1.0, random_state=3)
+def _favour(roles):
+  """Mostly rows of the group the model scores highest: the mix of the main
+  signal drifts, its meaning does not."""
+  def edit(frame):
+    chosen = roles.favoured(frame[roles.strongest])
+    kept, other = frame[chosen], frame[~chosen]
+    return pd.concat([kept, other.head(len(kept) // 6)]).sample(frac=1.0, random_state=3)
+  return edit
 
 
 def _copy(first_run, root):
   shutil.copytree(first_run.paths.output_dir, root / "output")
-  return local_runner.Paths(root / "output")
+  return local.Paths(root / "output")
 
 
 def _monitor(paths, data_root, span):
-  return local_runner.monitor(data_root=data_root, span=span, window=(span - 1, span),
-                              output_dir=paths.output_dir, policy="fallback", workers=1)
+  return local.monitor(SETTINGS, data_root=data_root, span=span, window=(span - 1, span),
+                       output_dir=paths.output_dir, policy="fallback", workers=1)
 
 
-def _node(store, run_report, node_id):
+def _node(run_report, node_id):
   return next((e for e in run_report.executions if e.node_id == node_id), None)
 
 
+def _store(paths):
+  return mlmd_store.open_store(paths.metadata_config())
+
+
 @pytest.fixture(scope="module")
-def replay(first_run, tmp_path_factory):
-  """On one copy: span 2015 like the training data, then corrupted span 2016."""
+def replay(first_run, roles, tmp_path_factory):
+  """On one copy: span NEW like the training data, then corrupted span NEXT."""
   root = tmp_path_factory.mktemp("fallback")
   paths = _copy(first_run, root)
   data_root = root / "spans"
-  _write_span(data_root, 2015, lambda f: f)
-  _write_span(data_root, 2016, _corrupt, seed=11)
+  _write_span(data_root, NEW, lambda f: f)
+  _write_span(data_root, NEXT, _corrupt(roles), seed=11)
   manifest_before = manifest.read(str(paths.serving_dir))
-  quiet = _monitor(paths, data_root, 2015)
+  quiet = _monitor(paths, data_root, NEW)
   manifest_after_quiet = manifest.read(str(paths.serving_dir))
-  drifted = _monitor(paths, data_root, 2016)
+  drifted = _monitor(paths, data_root, NEXT)
   return paths, quiet, drifted, manifest_before, manifest_after_quiet
 
 
 def test_a_span_like_the_training_data_triggers_no_fallback(replay):
-  paths, quiet, _, before, after = replay
+  _, quiet, _, before, after = replay
   assert quiet.drift_verdict in ("no drift", "warn")
-  store = metadata.open_store(paths.metadata_config())
-  for node in ("FallbackPlanner", "FallbackTrainer", "FallbackPusher"):
-    execution = _node(store, quiet, node)
+  for node in (node_ids.FALLBACK_PLANNER, node_ids.FALLBACK_TRAINER, node_ids.FALLBACK_PUSHER):
+    execution = _node(quiet, node)
     assert execution is None or execution.state != "COMPLETE", node
   assert quiet.fallback is None and quiet.pushed_version is None
   assert after == before and before["role"] == "primary"
 
 
-def test_the_summaries_say_what_each_run_did(replay):
-  paths, quiet, drifted, before, _ = replay
-  quiet_text = report.format_summary(quiet, paths)
+def test_the_summaries_say_what_each_run_did(replay, roles):
+  paths, quiet, drifted, _, _ = replay
+  quiet_text = report.format_summary(quiet, paths, model_card.FILE_NAME)
   assert "Nothing trained in this run" in quiet_text
-  drifted_text = report.format_summary(drifted, paths)
+  drifted_text = report.format_summary(drifted, paths, model_card.FILE_NAME)
   (line,) = [l for l in drifted_text.splitlines() if l.startswith("Fallback model without")]
-  assert "company" in line and "trip_miles" in line and line.endswith(": SERVED")
+  assert roles.unseen in line and roles.scaled in line and line.endswith(": SERVED")
   assert f"Model pushed: version {drifted.pushed_version}" in drifted_text
   assert f"Serving now: version {drifted.pushed_version} (fallback, without " in drifted_text
 
 
-def test_a_broken_span_gets_a_fallback_without_the_drifted_features(replay):
+def test_a_broken_span_gets_a_fallback_without_the_drifted_features(replay, roles):
   _, _, drifted, _, _ = replay
   assert drifted.drift_verdict == "drift"
-  assert {"company", "trip_miles"} <= set(drifted.drifted_features.split(","))
+  assert {roles.unseen, roles.scaled} <= set(drifted.drifted_features.split(","))
   fallback = drifted.fallback
-  assert {"company", "trip_miles"} <= set(fallback["excluded_features"])
-  assert "fare" not in fallback["excluded_features"]  # the label is derived from it
+  assert {roles.unseen, roles.scaled} <= set(fallback["excluded_features"])
+  # The label is derived from the label sources: they are never excluded.
+  assert not set(SETTINGS.label_source_columns) & set(fallback["excluded_features"])
   assert fallback["served"], fallback["reason"]
   assert "inputs are broken" in fallback["reason"] or "at least as good" in fallback["reason"]
-  assert fallback["fallback_auc"] >= configs.MIN_AUC
+  assert fallback["fallback_auc"] >= SETTINGS.min_auc
 
 
-def test_the_fallbacks_graph_and_signature_do_not_need_the_excluded_features(replay):
+def test_the_fallbacks_graph_and_signature_do_not_need_the_excluded_features(replay, roles):
   paths, _, drifted, _, _ = replay
-  store = metadata.open_store(paths.metadata_config())
-  transform = _node(store, drifted, "FallbackTransform")
-  graph = metadata.output_artifacts(store, transform.execution.id)["transform_graph"][0]
+  store = _store(paths)
+  transform = _node(drifted, node_ids.FALLBACK_TRANSFORM)
+  graph = queries.output_artifacts(store, transform.execution.id)["transform_graph"][0]
   raw = tft.TFTransformOutput(graph.uri).raw_feature_spec()
-  assert "company" not in raw and "trip_miles" not in raw and "fare" in raw
-  served = tf.saved_model.load(drifted.pushed_path).signatures["serving_default"]
-  row = rows.read_rows(2014, 1)[0]
-  without = {k: v for k, v in row.items() if k not in ("company", "trip_miles")}
-  scores = [served(examples=tf.constant([rows.to_example(r)]))["probabilities"].numpy()[0, 0]
-            for r in (without, dict(row, company="Anything Else Inc"), row)]
+  assert roles.unseen not in raw and roles.scaled not in raw
+  assert set(SETTINGS.label_source_columns) <= set(raw)
+  served = tf.saved_model.load(drifted.pushed_path).signatures[model_io.SERVING_SIGNATURE]
+  row = project_data.read_rows(LAST, 1)[0]
+  without = {k: v for k, v in row.items() if k not in (roles.unseen, roles.scaled)}
+  changed = dict(row, **{roles.unseen: "Anything Else", roles.scaled: "12345.5"})
+
+  def score(r):
+    output = served(**{model_io.SERVING_INPUT: tf.constant([project_data.to_example(r)])})
+    return output[model_io.OUTPUT_KEY].numpy()[0, 0]
+
+  scores = [score(r) for r in (without, changed, row)]
   assert 0.0 <= scores[0] <= 1.0
   assert scores[0] == pytest.approx(scores[1]) == pytest.approx(scores[2])
 
 
-def test_the_fallback_did_not_warm_start_from_the_incompatible_primary(replay):
+def test_the_fallback_did_not_warm_start_from_the_incompatible_primary(replay, roles):
   """The served primary is the fallback Trainer's base_model (an MLMD link
   too), but it reads the excluded features: the check refuses, training is cold."""
-  _, _, drifted, before, _ = replay
-  facts = json.loads((pathlib.Path(drifted.pushed_path) / model_code.WARM_START_DIR /
-                      model_code.FACTS_FILE).read_text())
+  _, _, drifted, _, _ = replay
+  facts = json.loads((pathlib.Path(drifted.pushed_path) / warm_start.WARM_START_DIR /
+                      warm_start.FACTS_FILE).read_text())
   started = facts["warm_start"]
   assert started["base_model"] and not started["warm"]
-  assert "feature 'company' the model reads is missing from the current data schema" in started["reason"]
+  assert (f"feature '{roles.unseen}' the model reads is missing from the current data schema"
+          in started["reason"])
 
 
-def test_the_manifest_names_the_fallback_its_exclusions_and_its_cause(first_run, replay):
+def test_the_manifest_names_the_fallback_its_exclusions_and_its_cause(replay):
   paths, _, drifted, before, _ = replay
   current = manifest.read(str(paths.serving_dir))
-  store = metadata.open_store(paths.metadata_config())
-  report_id = metadata.output_artifacts(
-      store, _node(store, drifted, "DriftDetector").execution.id)["drift_report"][0].id
+  store = _store(paths)
+  report_id = queries.output_artifacts(
+      store, _node(drifted, node_ids.DRIFT_DETECTOR).execution.id)[detecting.DRIFT_REPORT_KEY][0].id
   assert current["role"] == "fallback"
   assert current["active_version"] == drifted.pushed_version
   assert pathlib.Path(current["model_path"]) == pathlib.Path(drifted.pushed_path)
@@ -164,82 +233,87 @@ def test_the_manifest_names_the_fallback_its_exclusions_and_its_cause(first_run,
 
 def test_mlmd_links_the_fallback_to_its_drift_report_and_the_model_it_replaces(replay):
   paths, _, drifted, before, _ = replay
-  store = metadata.open_store(paths.metadata_config())
-  trainer = _node(store, drifted, "FallbackTrainer").execution.id
-  (model,) = metadata.output_artifacts(store, trainer)["model"]
+  store = _store(paths)
+  trainer = _node(drifted, node_ids.FALLBACK_TRAINER).execution.id
+  (model,) = queries.output_artifacts(store, trainer)["model"]
   # Model <- FallbackTrainer <- training schema <- FallbackPlanner <- drift report.
-  (schema,) = metadata.input_artifacts(store, trainer)["schema"]
-  planner = metadata.producer_execution_id(store, schema.id)
-  (cause,) = metadata.input_artifacts(store, planner)[planning.DRIFT_REPORT_KEY]
-  assert cause.id == metadata.output_artifacts(
-      store, _node(store, drifted, "DriftDetector").execution.id)["drift_report"][0].id
+  (schema,) = queries.input_artifacts(store, trainer)["schema"]
+  planner = queries.producer_execution_id(store, schema.id)
+  (cause,) = queries.input_artifacts(store, planner)[planning.DRIFT_REPORT_KEY]
+  assert cause.id == queries.output_artifacts(
+      store, _node(drifted, node_ids.DRIFT_DETECTOR).execution.id)[detecting.DRIFT_REPORT_KEY][0].id
   # ChampionChallenger read the fallback and the primary it replaces.
-  decision = metadata.input_artifacts(store, _node(store, drifted, "ChampionChallenger").execution.id)
+  decision = queries.input_artifacts(store, _node(drifted, node_ids.CHAMPION_CHALLENGER).execution.id)
   assert decision[deciding.MODEL_KEY][0].id == model.id
   assert decision[deciding.BASELINE_MODEL_KEY][0].id == before["model_id"]
-  verdict = metadata.output_artifacts(
-      store, _node(store, drifted, "FallbackCompatibilityGuard").execution.id)["verdict"][0]
-  assert metadata.custom(verdict, "compatible") == 1
+  verdict = queries.output_artifacts(
+      store, _node(drifted, node_ids.FALLBACK_COMPATIBILITY_GUARD).execution.id)[
+          guarding.VERDICT_KEY][0]
+  assert queries.custom(verdict, contract.COMPATIBLE) == 1
 
 
 def test_the_served_fallback_is_the_next_drift_baseline(replay):
   """Served means pushed: the next span is compared with the fallback's
-  training data; a rerun on span 2016 still resolves the primary (the
-  fallback was trained on 2016), so that rerun stays cached."""
-  paths, _, drifted, before, _ = replay
-  store = metadata.open_store(paths.metadata_config())
+  training data; a rerun on span NEXT still resolves the primary (the
+  fallback was trained on NEXT), so that rerun stays cached."""
+  paths, _, _, before, _ = replay
+  store = _store(paths)
   inputs = conftest.served_model_inputs(store)
   fallback_id = manifest.read(str(paths.serving_dir))["model_id"]
-  (following,) = resolvers.ServedModelBaselineStrategy(current_span=2017).resolve_artifacts(
+  (following,) = resolvers.ServedModelBaselineStrategy(current_span=NEXT + 1).resolve_artifacts(
       store, inputs)["model"]
   assert following.id == fallback_id != before["model_id"]
-  (rerun,) = resolvers.ServedModelBaselineStrategy(current_span=2016).resolve_artifacts(
+  (rerun,) = resolvers.ServedModelBaselineStrategy(current_span=NEXT).resolve_artifacts(
       store, inputs)["model"]
   assert rerun.id == before["model_id"]
 
 
-def test_a_fallback_that_loses_leaves_the_primary_served(first_run, tmp_path_factory):
+def test_a_fallback_that_loses_leaves_the_primary_served(first_run, roles, tmp_path_factory):
   root = tmp_path_factory.mktemp("fallback_loses")
   paths = _copy(first_run, root)
-  _write_span(root / "spans", 2015, _card_heavy)
+  _write_span(root / "spans", NEW, _favour(roles))
   before = manifest.read(str(paths.serving_dir))
-  result = _monitor(paths, root / "spans", 2015)
-  assert result.drift_verdict == "drift" and "payment_type" in result.drifted_features
+  result = _monitor(paths, root / "spans", NEW)
+  assert result.drift_verdict == "drift" and roles.strongest in result.drifted_features.split(",")
   fallback = result.fallback
-  assert "payment_type" in fallback["excluded_features"] and not fallback["served"]
+  assert roles.strongest in fallback["excluded_features"] and not fallback["served"]
   assert fallback["fallback_auc"] < fallback["served_auc"]
   assert "the served model stays" in fallback["reason"]
   assert result.pushed_version is None
   assert manifest.read(str(paths.serving_dir)) == before
-  store = metadata.open_store(paths.metadata_config())
-  verdict = metadata.output_artifacts(
-      store, _node(store, result, "FallbackCompatibilityGuard").execution.id)["verdict"][0]
-  assert metadata.custom(verdict, "compatible") == 0
-  assert "the served model stays" in metadata.custom(verdict, "reason")
+  store = _store(paths)
+  verdict = queries.output_artifacts(
+      store, _node(result, node_ids.FALLBACK_COMPATIBILITY_GUARD).execution.id)[
+          guarding.VERDICT_KEY][0]
+  assert queries.custom(verdict, contract.COMPATIBLE) == 0
+  assert "the served model stays" in queries.custom(verdict, contract.REASON)
 
 
-def test_the_retrain_policy_retrains_on_the_newest_window(first_run, tmp_path_factory):
+def test_the_retrain_policy_retrains_on_the_newest_window(first_run, roles, tmp_path_factory):
   root = tmp_path_factory.mktemp("retrain")
   paths = _copy(first_run, root)
-  _write_span(root / "spans", 2015, _corrupt)
-  result = local_runner.monitor(data_root=root / "spans", span=2015, window=(2014, 2015),
-                                output_dir=paths.output_dir, policy="retrain", workers=1)
+  _write_span(root / "spans", NEW, _corrupt(roles))
+  result = local.monitor(SETTINGS, data_root=root / "spans", span=NEW, window=(LAST, NEW),
+                         output_dir=paths.output_dir, policy="retrain", workers=1)
   assert result.drift_verdict == "drift" and result.fallback is None
-  store = metadata.open_store(paths.metadata_config())
+  store = _store(paths)
   states = {e.node_id: e.state for e in result.executions}
-  assert all(states.get(n) == "COMPLETE" for n in ("Transform", "Tuner", "Trainer", "Evaluator"))
-  transform = _node(store, result, "Transform").execution.id
-  spans = sorted(metadata.custom(a, "span")
-                 for a in metadata.input_artifacts(store, transform)["examples"])
-  assert spans == [2014, 2015]
-  trainer = _node(store, result, "Trainer").execution.id
-  (model,) = metadata.output_artifacts(store, trainer)["model"]
+  assert all(states.get(n) == "COMPLETE"
+             for n in (node_ids.TRANSFORM, node_ids.TUNER, node_ids.TRAINER, node_ids.EVALUATOR))
+  transform = _node(result, node_ids.TRANSFORM).execution.id
+  spans = sorted(queries.custom(a, contract.SPAN)
+                 for a in queries.input_artifacts(store, transform)["examples"])
+  assert spans == [LAST, NEW]
+  trainer = _node(result, node_ids.TRAINER).execution.id
+  (model,) = queries.output_artifacts(store, trainer)["model"]
   started = json.loads((pathlib.Path(path_utils.serving_model_path(model.uri)) /
-                        model_code.WARM_START_DIR / model_code.FACTS_FILE).read_text())["warm_start"]
-  # The served model is the base, but company's vocabulary changed: cold start.
-  assert not started["warm"] and "the vocabulary of 'company' changed" in started["reason"]
+                        warm_start.WARM_START_DIR / warm_start.FACTS_FILE).read_text())["warm_start"]
+  # The served model is the base, but a vocabulary changed: cold start.
+  assert not started["warm"]
+  assert f"the vocabulary of '{roles.unseen}' changed" in started["reason"]
   # The retrained primary beats the served one on the window's eval split
   # (which holds the broken span) and replaces it as the primary.
   active = manifest.read(str(paths.serving_dir))
   assert result.blessed and active["active_version"] == result.pushed_version
-  assert active["role"] == "primary" and active["previous"]["active_version"] == first_run.report.pushed_version
+  assert active["role"] == "primary"
+  assert active["previous"]["active_version"] == first_run.report.pushed_version

@@ -8,10 +8,13 @@ import time
 import pytest
 
 from pipeline import __main__ as cli
-from pipeline import configs, metadata
-from tests import conftest
+from pipeline.definition import node_ids as n
+from pipeline.mlmd import queries
+from pipeline.mlmd import store as mlmd_store
+from tests import conftest, project_data
 
-ENV = configs.MLMD_MYSQL_ENV
+ENV = mlmd_store.MYSQL_ENV
+LAST = project_data.window()[1]
 
 
 @pytest.fixture
@@ -33,12 +36,13 @@ def mysql_database(monkeypatch):
 
 
 def test_pipeline_runs_with_mlmd_on_mysql(mysql_database, sample_data_root, tmp_path):
-  run = conftest.run_pipeline(sample_data_root, tmp_path / "output", spans=(2014, 2014))
+  run = conftest.run_pipeline(sample_data_root, tmp_path / "output", spans=(LAST, LAST))
   assert run.paths.metadata_config().HasField("mysql")
   assert not run.paths.metadata_path.exists(), "nothing may fall back to SQLite"
-  executions = metadata.run_executions(run.store(), configs.PIPELINE_NAME, run.run_ids[-1])
+  executions = queries.run_executions(run.store(), project_data.SETTINGS.pipeline_name,
+                                      run.run_ids[-1])
   states = {e.node_id: e.state for e in executions}
-  for node in ("CsvExampleGen", "StatisticsGen", "Transform", "Trainer", "Evaluator", "Pusher"):
+  for node in (n.EXAMPLE_GEN, n.STATISTICS_GEN, n.TRANSFORM, n.TRAINER, n.EVALUATOR, n.PUSHER):
     assert states[node] == "COMPLETE", states
   assert run.report.pushed_version and run.report.blessed
 
@@ -47,8 +51,9 @@ def test_unreachable_mysql_is_a_clear_error(monkeypatch, tmp_path, capsys):
   monkeypatch.setenv(ENV["host"], "127.0.0.1")
   monkeypatch.setenv(ENV["port"], "9")  # discard port: nothing listens there
   monkeypatch.setenv(ENV["password"], "not-a-secret")
-  code = cli.main(["run", "--spans", "2014", "--output-dir", str(tmp_path / "out")])
+  code = cli.main(["run", "--spans", str(LAST), "--output-dir", str(tmp_path / "out")])
   assert code == 1
   error = capsys.readouterr().err
-  assert "cannot open the metadata store (MySQL root@127.0.0.1:9/model_factory)" in error
+  assert ("cannot open the metadata store (MySQL "
+          f"root@127.0.0.1:9/{mlmd_store.MYSQL_DEFAULT_DATABASE})") in error
   assert "not-a-secret" not in error

@@ -37,7 +37,7 @@ class CompatibilityGuardSpec(component_spec.ComponentSpec):
 
 class CompatibilityGuard(base_component.BaseComponent):
   """See README.md. `trained_schema` and `transform_graph` come from the
-  candidate's MLMD lineage (pipeline.resolvers.CandidateLineageStrategy)."""
+  candidate's MLMD lineage (pipeline.definition.resolvers.CandidateLineageStrategy)."""
   SPEC_CLASS = CompatibilityGuardSpec
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 

@@ -33,7 +33,7 @@ class NumericSummary:
 
   def quantile(self, q) -> np.ndarray:
     """Smallest known point with F >= q: a value the data holds, so a mass at
-    one value (an integer code, a zero fare) stays inside one bin."""
+    one value (an integer code, a zero amount) stays inside one bin."""
     index = np.searchsorted(self.cdf, np.asarray(q) - 1e-12, side="left")
     return self.xs[np.minimum(index, len(self.xs) - 1)]
 

@@ -10,10 +10,10 @@ DESCRIPTION = "Model Factory: python -m pipeline COMMAND [options]"
 
 
 def parse_spans(text: str) -> tuple:
-  """'2013-2014' -> (2013, 2014); '2015' -> (2015, 2015)."""
+  """'3-4' -> (3, 4); '5' -> (5, 5)."""
   match = re.fullmatch(r"(\d+)(?:-(\d+))?", text.strip())
   if not match:
-    raise argparse.ArgumentTypeError(f"spans must look like 2013 or 2013-2014, got {text!r}")
+    raise argparse.ArgumentTypeError(f"spans must look like N or FIRST-LAST (e.g. 5 or 3-4), got {text!r}")
   first, last = int(match.group(1)), int(match.group(2) or match.group(1))
   if last < first:
     raise argparse.ArgumentTypeError(f"span range {text!r} ends before it starts")

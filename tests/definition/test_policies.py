@@ -4,21 +4,31 @@ import pathlib
 
 import pytest
 
-from pipeline import local_runner
+from pipeline.definition import node_ids
+from pipeline.definition import settings as settings_lib
+from pipeline.definition.pipeline import create_pipeline
+from pipeline.runners import local
 
-INGEST = ["CsvExampleGen", "ImportSchemaGen", "StatisticsGen", "ExampleValidator", "AnomalyGate",
-          "served_model_baseline_resolver", "DriftDetector"]
-PRIMARY = {"Transform", "Tuner", "Trainer", "Evaluator", "CompatibilityGuard", "Pusher",
-           "ServingManifest"}
-FALLBACK = {"FallbackPlanner", "last_tuner_resolver", "FallbackTransform", "FallbackTrainer",
-            "FallbackEvaluator", "ChampionChallenger", "FallbackCompatibilityGuard",
-            "FallbackPusher", "FallbackServingManifest"}
+SETTINGS = settings_lib.load()
+# Any spans: building the pipeline reads no data.
+NEW_SPAN = SETTINGS.default_spans[1] + 2
+
+INGEST = [node_ids.EXAMPLE_GEN, node_ids.SCHEMA_GEN, node_ids.STATISTICS_GEN,
+          node_ids.EXAMPLE_VALIDATOR, node_ids.ANOMALY_GATE, node_ids.SERVED_MODEL_RESOLVER,
+          node_ids.DRIFT_DETECTOR]
+PRIMARY = {node_ids.TRANSFORM, node_ids.TUNER, node_ids.TRAINER, node_ids.EVALUATOR,
+           node_ids.COMPATIBILITY_GUARD, node_ids.PUSHER, node_ids.SERVING_MANIFEST}
+FALLBACK = {node_ids.FALLBACK_PLANNER, node_ids.LAST_TUNER_RESOLVER, node_ids.FALLBACK_TRANSFORM,
+            node_ids.FALLBACK_TRAINER, node_ids.FALLBACK_EVALUATOR, node_ids.CHAMPION_CHALLENGER,
+            node_ids.FALLBACK_COMPATIBILITY_GUARD, node_ids.FALLBACK_PUSHER,
+            node_ids.FALLBACK_SERVING_MANIFEST}
 
 
 def _nodes(stage, policy, tmp_path):
-  pipeline = local_runner.build_pipeline(
-      data_root="data/spans", ingest_span=2016, train_spans=(2015, 2016), stage=stage,
-      paths=local_runner.Paths(pathlib.Path(tmp_path)), workers=1, drift_policy=policy)
+  pipeline = create_pipeline(SETTINGS, local.run_spec(
+      SETTINGS, data_root=str(SETTINGS.data_root), ingest_span=NEW_SPAN,
+      train_spans=(NEW_SPAN - 1, NEW_SPAN), stage=stage,
+      paths=local.Paths(pathlib.Path(tmp_path)), workers=1, drift_policy=policy))
   return [c.id for c in pipeline.components]
 
 
@@ -36,10 +46,9 @@ def test_each_stage_and_policy(stage, policy, expected, tmp_path):
   assert not (PRIMARY | FALLBACK) - expected & set(nodes)
 
 
-def test_the_command_line_offers_every_policy():
-  from pipeline import __main__ as cli
-  from pipeline import pipeline
-  assert cli._POLICIES == pipeline.DRIFT_POLICIES  # pylint: disable=protected-access
+def test_every_stage_and_policy_is_covered():
+  assert set(settings_lib.STAGES) == {"ingest", "train", "monitor"}
+  assert set(settings_lib.DRIFT_POLICIES) == {"alert", "fallback", "retrain"}
 
 
 def test_unknown_policy_is_refused(tmp_path):

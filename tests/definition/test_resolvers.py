@@ -2,13 +2,14 @@
 import pytest
 from tfx.types import standard_artifacts
 
-from pipeline import resolvers
+from components.contracts import artifacts as contract
+from pipeline.definition import resolvers
 
 
 def _examples(artifact_id, span):
   artifact = standard_artifacts.Examples()
   artifact.id = artifact_id
-  artifact.set_int_custom_property("span", span)  # as ExampleGen records it
+  artifact.set_int_custom_property(contract.SPAN, span)  # as ExampleGen records it
   return artifact
 
 
@@ -21,22 +22,22 @@ def _model(artifact_id):
 def _blessing(artifact_id, model_id, blessed):
   artifact = standard_artifacts.ModelBlessing()
   artifact.id = artifact_id
-  artifact.set_int_custom_property("current_model_id", model_id)
-  artifact.set_int_custom_property("blessed", int(blessed))
+  artifact.set_int_custom_property(contract.CURRENT_MODEL_ID, model_id)
+  artifact.set_int_custom_property(contract.BLESSED, int(blessed))
   return artifact
 
 
 def test_window_keeps_the_newest_ingestion_of_each_span():
-  ingested = [_examples(1, 2013), _examples(2, 2014), _examples(3, 2014),
-              _examples(4, 2015), _examples(5, 2012)]
-  result = resolvers.SpanWindowStrategy(2013, 2014).resolve_artifacts(None, {"examples": ingested})
+  ingested = [_examples(1, 11), _examples(2, 12), _examples(3, 12),
+              _examples(4, 13), _examples(5, 10)]
+  result = resolvers.SpanWindowStrategy(11, 12).resolve_artifacts(None, {"examples": ingested})
   assert [a.id for a in result["examples"]] == [1, 3]
 
 
 def test_window_with_a_span_never_ingested_fails_clearly():
-  with pytest.raises(RuntimeError, match=r"Spans \[2014\] were never ingested"):
-    resolvers.SpanWindowStrategy(2013, 2014).resolve_artifacts(
-        None, {"examples": [_examples(1, 2013)]})
+  with pytest.raises(RuntimeError, match=r"Spans \[12\] were never ingested"):
+    resolvers.SpanWindowStrategy(11, 12).resolve_artifacts(
+        None, {"examples": [_examples(1, 11)]})
 
 
 def _baseline(models, blessings):

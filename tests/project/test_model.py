@@ -2,7 +2,7 @@
 import numpy as np
 import tensorflow as tf
 
-from pipeline.model import features, model
+from pipeline.project import features, model
 
 
 def _batch(size, rng):

@@ -10,22 +10,27 @@ import pytest
 import yaml
 
 from pipeline import __main__ as cli
-from pipeline import configs
+from components.contracts import artifacts as contract
+from pipeline.definition import node_ids as n
+from pipeline.definition import settings as settings_lib
+from pipeline.runners import kubeflow
 
-REPO = configs.REPO_ROOT
+SETTINGS = settings_lib.load()
+REPO = kubeflow.REPO_ROOT
 IMAGE = "europe-docker.pkg.dev/acme/model-factory/pipeline:test"
 ROOT = "gs://acme-bucket/root"
-NODES = {"CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator", "AnomalyGate",
-         "DriftDetector", "Transform", "Tuner", "Trainer", "Evaluator", "CompatibilityGuard", "Pusher",
-         "ServingManifest", "latest_blessed_model_resolver-model-resolver",
-         "latest_blessed_model_resolver-model-blessing-resolver"}
-DEPENDS = {"StatisticsGen": {"CsvExampleGen"}, "ExampleValidator": {"StatisticsGen", "ImportSchemaGen"},
-           "AnomalyGate": {"ExampleValidator"}, "DriftDetector": {"AnomalyGate", "StatisticsGen"},
-           "Transform": {"DriftDetector", "CsvExampleGen"}, "Tuner": {"Transform"},
-           "Trainer": {"Tuner", "Transform"}, "Evaluator": {"Trainer"}, "CompatibilityGuard": {"Evaluator", "Trainer"},
-           "Pusher": {"CompatibilityGuard", "Evaluator", "Trainer"},
-           "ServingManifest": {"Pusher"}}
-BEAM_COMPONENTS = ("CsvExampleGen", "StatisticsGen", "Transform", "Evaluator")
+NODES = {n.EXAMPLE_GEN, n.STATISTICS_GEN, n.SCHEMA_GEN, n.EXAMPLE_VALIDATOR, n.ANOMALY_GATE,
+         n.DRIFT_DETECTOR, n.TRANSFORM, n.TUNER, n.TRAINER, n.EVALUATOR, n.COMPATIBILITY_GUARD,
+         n.PUSHER, n.SERVING_MANIFEST, f"{n.LATEST_BLESSED_MODEL_RESOLVER}-model-resolver",
+         f"{n.LATEST_BLESSED_MODEL_RESOLVER}-model-blessing-resolver"}
+DEPENDS = {n.STATISTICS_GEN: {n.EXAMPLE_GEN}, n.EXAMPLE_VALIDATOR: {n.STATISTICS_GEN, n.SCHEMA_GEN},
+           n.ANOMALY_GATE: {n.EXAMPLE_VALIDATOR}, n.DRIFT_DETECTOR: {n.ANOMALY_GATE, n.STATISTICS_GEN},
+           n.TRANSFORM: {n.DRIFT_DETECTOR, n.EXAMPLE_GEN}, n.TUNER: {n.TRANSFORM},
+           n.TRAINER: {n.TUNER, n.TRANSFORM}, n.EVALUATOR: {n.TRAINER},
+           n.COMPATIBILITY_GUARD: {n.EVALUATOR, n.TRAINER},
+           n.PUSHER: {n.COMPATIBILITY_GUARD, n.EVALUATOR, n.TRAINER},
+           n.SERVING_MANIFEST: {n.PUSHER}}
+BEAM_COMPONENTS = (n.EXAMPLE_GEN, n.STATISTICS_GEN, n.TRANSFORM, n.EVALUATOR)
 
 
 def _compile(tmp_path_factory, target, suffix, *extra):
@@ -73,7 +78,7 @@ def test_every_executor_and_user_function_imports_here(vertex_spec, kubeflow_spe
         if command:
           importlib.import_module(command[command.index("-m") + 1])
     tasks = spec["root"]["dag"]["tasks"]
-    for node, key in (("Transform", "preprocessing_fn"), ("Tuner", "tuner_fn"), ("Trainer", "run_fn")):
+    for node, key in ((n.TRANSFORM, "preprocessing_fn"), (n.TUNER, "tuner_fn"), (n.TRAINER, "run_fn")):
       path = tasks[node]["inputs"]["parameters"][key]["runtimeValue"]["constantValue"]["stringValue"]
       module, _, attr = path.rpartition(".")
       assert not module.startswith("__main__") and callable(getattr(importlib.import_module(module), attr))
@@ -85,25 +90,26 @@ def test_image_pipeline_root_and_beam_arguments(vertex_spec, kubeflow_spec):
     executors = spec["deploymentSpec"]["executors"]
     images = {e["container"]["image"] for e in executors.values() if "container" in e}
     assert images == {IMAGE}
-    expected = configs.beam_profile_args(profile, project="acme", region=configs.GCP_REGION,
-                                         pipeline_root=ROOT, image=IMAGE)
+    expected = SETTINGS.beam_profile_args(profile, project="acme", region=SETTINGS.gcp_region,
+                                          pipeline_root=ROOT, image=IMAGE)
     for node in BEAM_COMPONENTS:
       args = executors[f"{node}_executor"]["container"]["args"]
       assert all(arg in args for arg in expected), (node, args)
-  dataflow_args = vertex_spec[1]["pipelineSpec"]["deploymentSpec"]["executors"]["Transform_executor"]
+  dataflow_args = vertex_spec[1]["pipelineSpec"]["deploymentSpec"]["executors"][f"{n.TRANSFORM}_executor"]
   assert "--runner=DataflowRunner" in dataflow_args["container"]["args"]
   assert f"--temp_location={ROOT}/beam/tmp" in dataflow_args["container"]["args"]
 
 
 def test_pusher_runs_only_for_a_compatible_model(vertex_spec, kubeflow_spec):
   for spec in _specs(vertex_spec, kubeflow_spec):
-    condition = spec["root"]["dag"]["tasks"]["Pusher"]["triggerPolicy"]["condition"]
-    assert "CompatibilityGuard.verdict" in condition and "['compatible'] == 1" in condition
+    condition = spec["root"]["dag"]["tasks"][n.PUSHER]["triggerPolicy"]["condition"]
+    assert f"{n.COMPATIBILITY_GUARD}.verdict" in condition
+    assert f"['{contract.COMPATIBLE}'] == 1" in condition
 
 
 def test_yaml_is_a_valid_kfp_v2_package(kubeflow_spec):
   component = kfp.components.load_component_from_file(str(kubeflow_spec[0]))
-  assert component.pipeline_spec.root.dag.tasks["Pusher"].component_ref.name == "Pusher"
+  assert component.pipeline_spec.root.dag.tasks[n.PUSHER].component_ref.name == n.PUSHER
 
 
 def test_dockerfile_copies_existing_paths_and_matches_the_spec(vertex_spec):
@@ -117,7 +123,9 @@ def test_dockerfile_copies_existing_paths_and_matches_the_spec(vertex_spec):
   assert commands == {tuple(entrypoint)}
   # The schema path baked into the spec is where the Dockerfile copies it.
   schema_dir = re.search(r"^WORKDIR (.+)$", dockerfile, flags=re.M).group(1)
-  assert schema_dir == configs.CONTAINER_REPO_ROOT and "COPY schema schema" in dockerfile
+  assert schema_dir == SETTINGS.container_repo_root
+  schema_folder = pathlib.Path(SETTINGS.schema_path).parent.relative_to(REPO)
+  assert f"COPY {schema_folder} {schema_folder}" in dockerfile
 
 
 def test_vertex_dry_run_prints_the_request(vertex_spec, capsys):

@@ -5,7 +5,10 @@ from tensorflow_metadata.proto.v0 import anomalies_pb2
 from tfx.types import artifact_utils, standard_artifacts
 
 from components.anomaly_gate import executor
-from tests import corrupt, rows
+from tests import project_data
+
+SETTINGS = project_data.SETTINGS
+SPAN = project_data.window()[1]
 
 
 def _artifact(tmp_path, anomalies_by_split):
@@ -21,17 +24,17 @@ def _artifact(tmp_path, anomalies_by_split):
 
 @pytest.fixture(scope="module")
 def corrupted_anomalies(tmp_path_factory):
-  path = corrupt.write_corrupted_span(2014, tmp_path_factory.mktemp("data"), rows=300)
+  path = project_data.write_corrupted_span(SPAN, tmp_path_factory.mktemp("data"), rows=300)
   stats = tfdv.generate_statistics_from_csv(str(path))
-  return tfdv.validate_statistics(stats, rows.schema())
+  return tfdv.validate_statistics(stats, project_data.schema())
 
 
 def test_names_each_broken_feature_and_its_anomaly(corrupted_anomalies):
   lines = executor.describe_anomalies({"train": corrupted_anomalies})
   text = "\n".join(lines)
-  assert f"feature '{corrupt.BAD_VALUE_COLUMN}'" in text
+  assert f"feature '{project_data.bad_value_column()}'" in text
   assert "Unexpected data type" in text
-  assert f"feature '{corrupt.DROPPED_COLUMN}'" in text
+  assert f"feature '{project_data.dropped_column()}'" in text
   assert "Column dropped" in text
   assert all(line.startswith("split 'train'") for line in lines)
 
@@ -39,15 +42,15 @@ def test_names_each_broken_feature_and_its_anomaly(corrupted_anomalies):
 def test_check_raises_with_the_data_description(tmp_path, corrupted_anomalies):
   artifact = _artifact(tmp_path, {"train": corrupted_anomalies,
                                   "eval": anomalies_pb2.Anomalies()})
+  description = SETTINGS.span_glob(SPAN)
   with pytest.raises(executor.DataAnomaliesError) as error:
-    executor.check(artifact, "span-2014/*.csv")
-  assert "span-2014/*.csv" in str(error.value)
+    executor.check(artifact, description)
+  assert description in str(error.value)
   assert "nothing was pushed" in str(error.value)
 
 
 def test_clean_span_passes(tmp_path):
-  stats = tfdv.generate_statistics_from_csv(
-      str(rows.configs.DATA_ROOT / "span-2014" / "trips.csv"))
-  clean = tfdv.validate_statistics(stats, rows.schema())
+  stats = tfdv.generate_statistics_from_csv(str(SETTINGS.data_root / SETTINGS.span_glob(SPAN)))
+  clean = tfdv.validate_statistics(stats, project_data.schema())
   assert executor.describe_anomalies({"train": clean}) == []
-  executor.check(_artifact(tmp_path, {"train": clean}), "span-2014")
+  executor.check(_artifact(tmp_path, {"train": clean}), SETTINGS.span_folder(SPAN))

@@ -19,11 +19,11 @@ def test_a_worse_fallback_loses_when_the_served_inputs_are_intact():
 
 def test_a_worse_fallback_wins_when_the_served_inputs_are_broken():
   serve, why = decide(challenger_auc=0.80, champion_auc=0.85,
-                      broken_inputs={"company": "100% unseen levels"}, **RULE)
-  assert serve and "company (100% unseen levels)" in why
+                      broken_inputs={"cat_b": "100% unseen levels"}, **RULE)
+  assert serve and "cat_b (100% unseen levels)" in why
 
 
-@pytest.mark.parametrize("broken", [{}, {"company": "100% unseen levels"}])
+@pytest.mark.parametrize("broken", [{}, {"cat_b": "100% unseen levels"}])
 def test_a_fallback_below_the_minimum_is_never_served(broken):
   serve, why = decide(challenger_auc=0.70, champion_auc=0.60, broken_inputs=broken, **RULE)
   assert not serve and "below the minimum 0.75" in why

@@ -12,9 +12,17 @@ from tfx.types import standard_artifacts
 
 from components.compatibility_guard import component as c
 from components.compatibility_guard import executor
-from components.fallback_planner.component import FallbackPlan
-from components.fallback_planner.executor import PLAN_FILE
-from pipeline import configs, metadata
+from components.contracts import artifacts as contract
+from pipeline.definition import node_ids
+from pipeline.mlmd import queries
+from tests import project_data
+
+SETTINGS = project_data.SETTINGS
+# Model inputs by role: renamed, dropped and retyped in the current schema.
+RENAMED = SETTINGS.model_inputs[0]
+DROPPED = project_data.dropped_column()
+RETYPED = project_data.int_input()
+EXCLUDED = project_data.excludable_inputs()[0]
 
 
 def _tfx(cls, proto):
@@ -27,15 +35,15 @@ def _tfx(cls, proto):
 def lineage(first_run):
   """The guard's inputs as MLMD recorded them in the first run."""
   store = first_run.store()
-  guard = next(e for e in metadata.run_executions(store, configs.PIPELINE_NAME, first_run.run_ids[-1])
-               if e.node_id == "CompatibilityGuard")
-  inputs = metadata.input_artifacts(store, guard.execution.id)
+  guard = next(e for e in queries.run_executions(store, SETTINGS.pipeline_name, first_run.run_ids[-1])
+               if e.node_id == node_ids.COMPATIBILITY_GUARD)
+  inputs = queries.input_artifacts(store, guard.execution.id)
   return {
-      c.MODEL_KEY: _tfx(standard_artifacts.Model, inputs["model"][0]),
-      c.BLESSING_KEY: _tfx(standard_artifacts.ModelBlessing, inputs["model_blessing"][0]),
-      c.TRAINED_SCHEMA_KEY: _tfx(standard_artifacts.Schema, inputs["trained_schema"][0]),
-      c.TRANSFORM_GRAPH_KEY: _tfx(standard_artifacts.TransformGraph, inputs["transform_graph"][0]),
-      c.CURRENT_SCHEMA_KEY: _tfx(standard_artifacts.Schema, inputs["current_schema"][0]),
+      c.MODEL_KEY: _tfx(standard_artifacts.Model, inputs[c.MODEL_KEY][0]),
+      c.BLESSING_KEY: _tfx(standard_artifacts.ModelBlessing, inputs[c.BLESSING_KEY][0]),
+      c.TRAINED_SCHEMA_KEY: _tfx(standard_artifacts.Schema, inputs[c.TRAINED_SCHEMA_KEY][0]),
+      c.TRANSFORM_GRAPH_KEY: _tfx(standard_artifacts.TransformGraph, inputs[c.TRANSFORM_GRAPH_KEY][0]),
+      c.CURRENT_SCHEMA_KEY: _tfx(standard_artifacts.Schema, inputs[c.CURRENT_SCHEMA_KEY][0]),
   }
 
 
@@ -49,42 +57,43 @@ def _schema_artifact(tmp_path, schema):
 
 def _plan(tmp_path, excluded):
   """A FallbackPlan artifact as FallbackPlanner writes it."""
-  plan = FallbackPlan()
+  plan = contract.FallbackPlan()
   plan.uri = str(tmp_path / "plan")
   pathlib.Path(plan.uri).mkdir()
-  (pathlib.Path(plan.uri) / PLAN_FILE).write_text(json.dumps(
+  (pathlib.Path(plan.uri) / contract.PLAN_JSON).write_text(json.dumps(
       {"excluded_features": list(excluded), "kept_drifted_features": [], "broken_inputs": {}}))
   return plan
 
 
 def _guard(tmp_path, inputs, excluded=None):
-  verdict = c.CompatibilityVerdict()
+  verdict = contract.CompatibilityVerdict()
   verdict.uri = str(tmp_path / "verdict")
   if excluded is not None:
     inputs = dict(inputs, **{c.FALLBACK_PLAN_KEY: _plan(tmp_path, excluded)})
   inputs = {key: [value] for key, value in inputs.items() if value is not None}
   executor.Executor().Do(inputs, {c.VERDICT_KEY: [verdict]}, {})
-  return verdict.get_int_custom_property("compatible"), verdict.get_string_custom_property("reason")
+  return (verdict.get_int_custom_property(contract.COMPATIBLE),
+          verdict.get_string_custom_property(contract.REASON))
 
 
 def _current_schema(edit):
-  schema = tfdv.load_schema_text(str(configs.SCHEMA_PATH))
+  schema = project_data.schema()
   edit(schema)
   return schema
 
 
 def _rename(schema):
-  tfdv.get_feature(schema, "fare").name = "fare_amount"
+  tfdv.get_feature(schema, RENAMED).name = f"{RENAMED}_renamed"
 
 
 def _drop(schema):
-  kept = [f for f in schema.feature if f.name != "trip_miles"]
+  kept = [f for f in schema.feature if f.name != DROPPED]
   del schema.feature[:]
   schema.feature.extend(kept)
 
 
 def _retype(schema):
-  feature = tfdv.get_feature(schema, "trip_seconds")
+  feature = tfdv.get_feature(schema, RETYPED)
   feature.type = schema_pb2.BYTES
 
 
@@ -93,9 +102,9 @@ def test_the_pipelines_own_model_is_compatible(tmp_path, lineage):
 
 
 @pytest.mark.parametrize("edit,reason", [
-    (_rename, "feature 'fare' the model reads is missing from the current data schema"),
-    (_drop, "feature 'trip_miles' the model reads is missing from the current data schema"),
-    (_retype, "feature 'trip_seconds' changed type: model trained on INT, current data has BYTES"),
+    (_rename, f"feature '{RENAMED}' the model reads is missing from the current data schema"),
+    (_drop, f"feature '{DROPPED}' the model reads is missing from the current data schema"),
+    (_retype, f"feature '{RETYPED}' changed type: model trained on INT, current data has BYTES"),
 ])
 def test_schema_changes_are_refused(tmp_path, lineage, edit, reason):
   inputs = dict(lineage, **{c.CURRENT_SCHEMA_KEY: _schema_artifact(tmp_path, _current_schema(edit))})
@@ -117,5 +126,5 @@ def test_missing_lineage_is_refused(tmp_path, lineage):
 
 
 def test_a_fallback_that_reads_an_excluded_feature_is_refused(tmp_path, lineage):
-  compatible, why = _guard(tmp_path, lineage, excluded=["company"])
-  assert compatible == 0 and "reads feature 'company', which it was meant to exclude" in why
+  compatible, why = _guard(tmp_path, lineage, excluded=[EXCLUDED])
+  assert compatible == 0 and f"reads feature '{EXCLUDED}', which it was meant to exclude" in why

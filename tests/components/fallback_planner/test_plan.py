@@ -1,8 +1,14 @@
-"""FallbackPlanner's pure logic: what is excluded, what counts as broken."""
-from components.fallback_planner import executor
-from tests import rows
+"""FallbackPlanner's pure logic (what is excluded, what counts as broken) and
+its file I/O, on made-up feature names."""
+import json
 
-MODEL_INPUTS = ["fare", "trip_miles", "company", "payment_type"]
+from tensorflow_metadata.proto.v0 import schema_pb2
+from tfx.utils import io_utils
+
+from components.contracts import artifacts
+from components.fallback_planner import executor
+
+MODEL_INPUTS = ["num_a", "num_b", "cat_b", "cat_c"]
 
 
 def _report(drifted, measures):
@@ -10,29 +16,53 @@ def _report(drifted, measures):
           "features": [{"feature": name, "measures": m} for name, m in measures.items()]}
 
 
+def _schema(*names):
+  schema = schema_pb2.Schema()
+  for name in names:
+    schema.feature.add(name=name, type=schema_pb2.BYTES if name.startswith("cat") else schema_pb2.FLOAT)
+  return schema
+
+
 def test_drifted_model_inputs_are_excluded_but_label_sources_kept():
-  report = _report(["company", "fare", "trip_start_timestamp"], {})
-  found = executor.plan(report, MODEL_INPUTS, keep=["tips", "fare"], broken_share=0.5)
-  assert found["excluded_features"] == ["company"]  # not a model input: the timestamp
-  assert found["kept_drifted_features"] == ["fare"]
+  report = _report(["cat_b", "num_a", "time_t"], {})
+  found = executor.plan(report, MODEL_INPUTS, keep=["outcome_y", "num_a"], broken_share=0.5)
+  assert found["excluded_features"] == ["cat_b"]  # not a model input: time_t
+  assert found["kept_drifted_features"] == ["num_a"]
   assert found["broken_inputs"] == {}
 
 
 def test_inputs_mostly_missing_out_of_range_or_unseen_are_broken():
-  report = _report(["company", "trip_miles"], {
-      "company": {"new_level_share": 1.0, "missing_current": 0.0},
-      "trip_miles": {"minmax_current": 0.97, "missing_current": 0.0},
-      "fare": {"minmax_current": 0.2, "missing_current": 0.49},
-      "pickup_census_tract": {"missing_current": 0.9},  # not read by the model
+  report = _report(["cat_b", "num_b"], {
+      "cat_b": {"new_level_share": 1.0, "missing_current": 0.0},
+      "num_b": {"minmax_current": 0.97, "missing_current": 0.0},
+      "num_a": {"minmax_current": 0.2, "missing_current": 0.49},
+      "id_z": {"missing_current": 0.9},  # not read by the model
   })
-  found = executor.plan(report, MODEL_INPUTS, keep=["fare"], broken_share=0.5)
-  assert found["broken_inputs"] == {"company": "100% unseen levels",
-                                    "trip_miles": "97% outside the training range"}
+  found = executor.plan(report, MODEL_INPUTS, keep=["num_a"], broken_share=0.5)
+  assert found["broken_inputs"] == {"cat_b": "100% unseen levels",
+                                    "num_b": "97% outside the training range"}
 
 
 def test_the_training_schema_lacks_exactly_the_excluded_features():
-  schema = rows.schema()
-  reduced = executor.without(schema, ["company", "trip_miles"])
-  assert {f.name for f in schema.feature} - {f.name for f in reduced.feature} == {
-      "company", "trip_miles"}
+  schema = _schema(*MODEL_INPUTS, "outcome_y", "time_t")
+  reduced = executor.without(schema, ["cat_b", "num_b"])
+  assert {f.name for f in schema.feature} - {f.name for f in reduced.feature} == {"cat_b", "num_b"}
   assert len(schema.feature) == len(reduced.feature) + 2  # the input is left intact
+
+
+def test_run_writes_the_reduced_schema_and_the_plan(tmp_path):
+  for folder in ("report", "schema", "schema_out", "plan"):
+    (tmp_path / folder).mkdir()
+  (tmp_path / "report" / artifacts.REPORT_JSON).write_text(json.dumps(
+      _report(["cat_b"], {"cat_b": {"new_level_share": 0.9}})))
+  io_utils.write_pbtxt_file(str(tmp_path / "schema" / "schema.pbtxt"),
+                            _schema(*MODEL_INPUTS, "outcome_y"))
+  found = executor.run(str(tmp_path / "report"), str(tmp_path / "schema"),
+                       str(tmp_path / "schema_out"), str(tmp_path / "plan"), MODEL_INPUTS,
+                       keep=["outcome_y"], broken_share=0.5)
+  assert artifacts.read_plan(str(tmp_path / "plan")) == found
+  assert found["excluded_features"] == ["cat_b"] and found["broken_inputs"] == {
+      "cat_b": "90% unseen levels"}
+  written = io_utils.SchemaReader().read(
+      io_utils.get_only_uri_in_dir(str(tmp_path / "schema_out")))
+  assert [f.name for f in written.feature] == ["num_a", "num_b", "cat_c", "outcome_y"]

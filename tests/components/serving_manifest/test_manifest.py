@@ -16,12 +16,12 @@ def test_a_fallback_manifest_says_what_it_excludes_why_and_what_it_replaces(tmp_
   manifest.write(tmp_path, primary)
   fallback = manifest.build(
       version="200", model_path=tmp_path / "200", role="fallback", model_id=9,
-      excluded_features=["company"], reason="broken inputs", drift_report_id=42,
+      excluded_features=["cat_b"], reason="broken inputs", drift_report_id=42,
       replaces_model_id=7, previous=manifest.read(tmp_path), now=NOW)
   manifest.write(tmp_path, fallback)
   current = manifest.read(tmp_path)
   assert current["active_version"] == "200" and current["role"] == "fallback"
-  assert current["excluded_features"] == ["company"] and current["drift_report_id"] == 42
+  assert current["excluded_features"] == ["cat_b"] and current["drift_report_id"] == 42
   assert current["replaces_model_id"] == 7 and current["activated_at"] == "2026-11-30T12:00:00+00:00"
   assert current["previous"] == {"active_version": "100", "role": "primary", "model_id": 7}
   assert sorted(p.name for p in tmp_path.iterdir()) == [manifest.FILE_NAME]  # no temporary left

@@ -1,0 +1,86 @@
+"""The factory names no dataset: its code and its component READMEs mention
+none of the configured project's columns and none of its domain words.
+
+The project part (pipeline/project/, data/, schema/, tests/project/) is
+where those belong. Everything here is derived from the configured project
+(its schema, settings and the text of pipeline/project/), so the check stays
+meaningful in a fork with other data."""
+import pathlib
+import re
+
+import pytest
+import tensorflow_data_validation as tfdv
+
+from pipeline.definition import settings as settings_lib
+
+SETTINGS = settings_lib.load()
+REPO = pathlib.Path(__file__).resolve().parents[1]
+PROJECT = REPO / "pipeline" / "project"
+THIS_FILE = pathlib.Path(__file__).resolve()
+# Words a project about tipping taxi riders would use; they count only if
+# the project's own code uses them (a fork's project may not).
+CANDIDATE_DOMAIN_WORDS = ("taxi", "tip", "tips", "tipper")
+
+
+def _project_text() -> str:
+  return "\n".join(p.read_text() for p in sorted(PROJECT.glob("*.py")))
+
+
+def column_names() -> list:
+  schema = tfdv.load_schema_text(str(SETTINGS.schema_path))
+  return sorted(f.name for f in schema.feature)
+
+
+def domain_words() -> list:
+  """Words of the model card title (4 letters or more), the label's name,
+  and the candidate words the project's code uses."""
+  words = {w.lower() for w in re.split(r"[^A-Za-z0-9_]+", SETTINGS.model_card_title)
+           if len(w) >= 4}
+  words.add(SETTINGS.label_key.lower())
+  project = _project_text()
+  words.update(w for w in CANDIDATE_DOMAIN_WORDS
+               if re.search(rf"\b{re.escape(w)}\b", project, flags=re.IGNORECASE))
+  return sorted(words)
+
+
+def factory_files() -> list:
+  """Python files under components/ and pipeline/ (without pipeline/project/),
+  and the components' READMEs."""
+  files = [p for folder in ("components", "pipeline") for p in (REPO / folder).rglob("*.py")
+           if PROJECT not in p.parents]
+  files += (REPO / "components").rglob("README.md")
+  return sorted(p for p in files if "__pycache__" not in p.parts)
+
+
+def factory_test_files() -> list:
+  """The factory's tests (all but tests/project/ and this file)."""
+  tests = REPO / "tests"
+  return sorted(p for p in tests.rglob("*.py") if tests / "project" not in p.parents
+                and p.resolve() != THIS_FILE and "__pycache__" not in p.parts)
+
+
+def _hits(files) -> list:
+  """'path:line: word' for each mention of a column (case-sensitive, whole
+  word) or a domain word (any case, whole word)."""
+  patterns = [(name, re.compile(rf"\b{re.escape(name)}\b")) for name in column_names()]
+  patterns += [(word, re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE))
+               for word in domain_words()]
+  found = []
+  for path in files:
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+      for word, pattern in patterns:
+        if pattern.search(line):
+          found.append(f"{path.relative_to(REPO)}:{number}: {word!r} in {line.strip()[:100]!r}")
+  return found
+
+
+def test_the_words_come_from_the_project():
+  assert column_names() and SETTINGS.label_key.lower() in domain_words()
+  assert set(SETTINGS.model_inputs) <= set(column_names())
+
+
+@pytest.mark.parametrize("files", [factory_files, factory_test_files],
+                         ids=["factory code and component READMEs", "factory tests"])
+def test_the_factory_names_no_column_and_no_domain_word(files):
+  hits = _hits(files())
+  assert not hits, f"{len(hits)} mention(s) of the project's data:\n" + "\n".join(hits)
