@@ -172,11 +172,11 @@ def dropped_column() -> str:
   return _required_numeric_inputs()[1]
 
 
-def int_input() -> str:
-  """An integer-typed model input."""
-  found = inputs_of_type(schema_pb2.INT)
+def numeric_input() -> str:
+  """A numeric (INT or FLOAT) model input."""
+  found = numeric_inputs()
   if not found:
-    raise LookupError("the project has no integer model input")
+    raise LookupError("the project has no numeric model input")
   return found[0]
 
 

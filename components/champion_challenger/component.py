@@ -39,7 +39,8 @@ def ChampionChallenger(  # pylint: disable=invalid-name
               if baseline_model else None)
   serve, reason = executor.decide(challenger_auc=challenger, champion_auc=champion,
                                   broken_inputs=found["broken_inputs"], min_auc=min_auc,
-                                  tolerance=tolerance)
+                                  tolerance=tolerance,
+                                  no_input_left=found.get("no_input_left", False))
   # The properties TFX's Evaluator sets, so Pusher and resolvers read it alike.
   blessing.set_int_custom_property(artifacts.BLESSED, int(serve))
   blessing.set_int_custom_property(artifacts.CURRENT_MODEL_ID, model.id)

@@ -4,8 +4,11 @@ or if the champion's inputs are broken there. Pure."""
 
 
 def decide(*, challenger_auc: float, champion_auc, broken_inputs: dict, min_auc: float,
-           tolerance: float):
+           tolerance: float, no_input_left: bool = False):
   """(serve the challenger?, the reason, in words)."""
+  if no_input_left:
+    return False, ("every model input drifted, so no fallback can do without them; the served "
+                   "model stays (retrain once the drift is understood: --policy retrain)")
   if challenger_auc < min_auc:
     return False, (f"the fallback's AUC {challenger_auc:.4f} is below the minimum {min_auc}; "
                    "the served model stays")

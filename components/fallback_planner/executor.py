@@ -30,7 +30,9 @@ def plan(report: dict, model_inputs: list, keep: list, broken_share: float) -> d
         broken[feature["feature"]] = f"{share:.0%} {what}"
   return {"excluded_features": excluded,
           "kept_drifted_features": [n for n in drifted if n in keep],
-          "broken_inputs": broken}
+          "broken_inputs": broken,
+          # Every input drifted: a model without them would read nothing.
+          "no_input_left": bool(model_inputs) and set(model_inputs) <= set(excluded)}
 
 
 def without(schema: schema_pb2.Schema, excluded: list) -> schema_pb2.Schema:
@@ -49,7 +51,10 @@ def run(report_dir: str, schema_dir: str, schema_out_dir: str, plan_dir: str,
   report = artifacts.read_drift_report(report_dir)
   found = plan(report, model_inputs, keep, broken_share)
   schema = io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(schema_dir))
-  io_utils.write_pbtxt_file(os.path.join(schema_out_dir, _SCHEMA_FILE),
-                            without(schema, found["excluded_features"]))
+  # With no input left the schema stays whole, so that Transform and Trainer
+  # still run (TFX cannot skip them here); ChampionChallenger then refuses
+  # that model, whatever its AUC, and says why.
+  excluded = [] if found["no_input_left"] else found["excluded_features"]
+  io_utils.write_pbtxt_file(os.path.join(schema_out_dir, _SCHEMA_FILE), without(schema, excluded))
   artifacts.write_json(os.path.join(plan_dir, artifacts.PLAN_JSON), found)
   return found

@@ -31,3 +31,9 @@ def test_a_fallback_below_the_minimum_is_never_served(broken):
 
 def test_without_a_served_model_the_fallback_needs_only_the_minimum():
   assert decide(challenger_auc=0.80, champion_auc=None, broken_inputs={}, **RULE)[0]
+
+
+def test_a_fallback_with_no_input_left_is_never_served():
+  serve, reason = decide(challenger_auc=0.99, champion_auc=0.5, broken_inputs={"a": "x"},
+                         min_auc=0.5, tolerance=0.0, no_input_left=True)
+  assert not serve and "every model input drifted" in reason

@@ -21,7 +21,7 @@ SETTINGS = project_data.SETTINGS
 # Model inputs by role: renamed, dropped and retyped in the current schema.
 RENAMED = SETTINGS.model_inputs[0]
 DROPPED = project_data.dropped_column()
-RETYPED = project_data.int_input()
+RETYPED = project_data.numeric_input()
 EXCLUDED = project_data.excludable_inputs()[0]
 
 
@@ -104,7 +104,9 @@ def test_the_pipelines_own_model_is_compatible(tmp_path, lineage):
 @pytest.mark.parametrize("edit,reason", [
     (_rename, f"feature '{RENAMED}' the model reads is missing from the current data schema"),
     (_drop, f"feature '{DROPPED}' the model reads is missing from the current data schema"),
-    (_retype, f"feature '{RETYPED}' changed type: model trained on INT, current data has BYTES"),
+    (_retype, f"feature '{RETYPED}' changed type: model trained on "
+              f"{schema_pb2.FeatureType.Name(project_data.column_type(RETYPED))}, "
+              "current data has BYTES"),
 ])
 def test_schema_changes_are_refused(tmp_path, lineage, edit, reason):
   inputs = dict(lineage, **{c.CURRENT_SCHEMA_KEY: _schema_artifact(tmp_path, _current_schema(edit))})

@@ -66,3 +66,20 @@ def test_run_writes_the_reduced_schema_and_the_plan(tmp_path):
   written = io_utils.SchemaReader().read(
       io_utils.get_only_uri_in_dir(str(tmp_path / "schema_out")))
   assert [f.name for f in written.feature] == ["num_a", "num_b", "cat_c", "outcome_y"]
+
+
+def test_a_plan_that_would_leave_no_input_keeps_the_schema_whole_and_says_so(tmp_path):
+  report = _report(list(MODEL_INPUTS), {})
+  assert executor.plan(report, MODEL_INPUTS, keep=[], broken_share=0.5)["no_input_left"]
+  assert not executor.plan(_report(["num_a"], {}), MODEL_INPUTS, [], 0.5)["no_input_left"]
+  (tmp_path / "report").mkdir()
+  (tmp_path / "schema").mkdir()
+  (tmp_path / "out").mkdir()
+  (tmp_path / "plan").mkdir()
+  (tmp_path / "report" / artifacts.REPORT_JSON).write_text(json.dumps(report))
+  io_utils.write_pbtxt_file(str(tmp_path / "schema" / "schema.pbtxt"), _schema(*MODEL_INPUTS))
+  found = executor.run(str(tmp_path / "report"), str(tmp_path / "schema"), str(tmp_path / "out"),
+                       str(tmp_path / "plan"), MODEL_INPUTS, [], 0.5)
+  assert found["no_input_left"] and found["excluded_features"] == MODEL_INPUTS
+  written = io_utils.SchemaReader().read(str(tmp_path / "out" / "schema.pbtxt"))
+  assert [f.name for f in written.feature] == MODEL_INPUTS
