@@ -57,7 +57,7 @@ DRIFT_IGNORED_FEATURES = ()
 SIMULATE_FIRST_WINDOW = (1, 1)
 SIMULATE_LAST_SPAN = 2
 CLOUD_SPAN = 2
-MODEL_CARD_TITLE = "species-0 classifier"
+MODEL_CARD_TITLE = "species-0 model"
 MODEL_CARD_INTENDED_USE = "Says whether a penguin is of species 0 from its measurements."
 MODEL_CARD_CAVEATS = ("Measured on three islands only.",)
 '''
@@ -91,7 +91,7 @@ def make_penguin_fork(dest: pathlib.Path):
   (project / "preprocessing.py").write_text(preprocessing[:label_at] + _LABEL)
   with open(project / "settings.py", "a", encoding="utf-8") as settings:
     settings.write(_SETTINGS)
-  shutil.rmtree(dest / "tests" / "project")  # the taxi project's own tests
+  shutil.rmtree(dest / "tests" / "project")  # the bundled project's own tests
   (dest / "tests" / "test_fork.py").unlink()
   # A commit, so that provenance records one as it does here.
   subprocess.run("git init -q && git add -A && git -c user.name=fork -c user.email=fork@localhost "
