@@ -57,7 +57,7 @@ DRIFT_IGNORED_FEATURES = ()
 SIMULATE_FIRST_WINDOW = (1, 1)
 SIMULATE_LAST_SPAN = 2
 CLOUD_SPAN = 2
-MODEL_CARD_TITLE = "species-0 model"
+MODEL_CARD_TITLE = "Adelie penguin recognizer"
 MODEL_CARD_INTENDED_USE = "Says whether a penguin is of species 0 from its measurements."
 MODEL_CARD_CAVEATS = ("Measured on three islands only.",)
 '''
