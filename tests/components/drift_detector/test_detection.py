@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import tensorflow as tf
 import tensorflow_data_validation as tfdv
 
 from components.contracts import artifacts
@@ -133,3 +134,16 @@ def test_cli_exit_codes_and_errors(tmp_path, data, capsys):
                      "--output", str(tmp_path / "out")])
     assert code == commands.DRIFT_EXIT["error"] == 1
     assert message in capsys.readouterr().err
+
+
+def test_tables_are_read_through_gfile_as_from_a_bucket():
+  """read_table takes any tf.io.gfile path: here TensorFlow's in-memory filesystem."""
+  tf.io.gfile.makedirs("ram://drift-read/span")
+  for name, rows in (("a.csv", "num_a,cat_b\n1,x\n2,\n"), ("b.csv", "num_a,cat_b\n3,y\n")):
+    with tf.io.gfile.GFile(f"ram://drift-read/span/{name}", "w") as f:
+      f.write(rows)
+  frame = adhoc.read_table("ram://drift-read/span")
+  assert frame["num_a"].tolist() == [1, 2, 3]
+  assert frame["cat_b"].isna().tolist() == [False, True, False]
+  with pytest.raises(adhoc.DriftInputError, match="no such file or folder"):
+    adhoc.read_table("ram://drift-read/missing")
