@@ -8,6 +8,9 @@ SERVING_SIGNATURE = "serving_default"
 SERVING_INPUT = "examples"
 # The model's score: the probability of the positive class, shape [batch, 1].
 OUTPUT_KEY = "probabilities"
+# Score at or above which a row counts as predicted positive (TFMA's default
+# for binary accuracy); estimated and realized accuracy use it.
+DECISION_THRESHOLD = 0.5
 # Signature that applies the Transform graph to raw examples; the Evaluator
 # and the DriftDetector take the label from it.
 TRANSFORM_SIGNATURE = "transform_features"

@@ -12,7 +12,6 @@ from components.drift_detector import executor
 # I/O keys, shared by the spec, the executor and the tests.
 CURRENT_STATISTICS_KEY = "current_statistics"
 CURRENT_EXAMPLES_KEY = "current_examples"
-SCHEMA_KEY = "schema"
 BASELINE_STATISTICS_KEY = "baseline_statistics"
 BASELINE_EXAMPLES_KEY = "baseline_examples"
 MODEL_KEY = "model"
@@ -26,7 +25,6 @@ class DriftDetectorSpec(component_spec.ComponentSpec):
   INPUTS = {
       CURRENT_STATISTICS_KEY: component_spec.ChannelParameter(type=standard_artifacts.ExampleStatistics),
       CURRENT_EXAMPLES_KEY: component_spec.ChannelParameter(type=standard_artifacts.Examples),
-      SCHEMA_KEY: component_spec.ChannelParameter(type=standard_artifacts.Schema),
       BASELINE_STATISTICS_KEY: component_spec.ChannelParameter(
           type=standard_artifacts.ExampleStatistics, optional=True),
       BASELINE_EXAMPLES_KEY: component_spec.ChannelParameter(
@@ -43,11 +41,11 @@ class DriftDetector(base_component.BaseComponent):
   SPEC_CLASS = DriftDetectorSpec
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
-  def __init__(self, *, current_statistics, current_examples, schema, config: dict,
+  def __init__(self, *, current_statistics, current_examples, config: dict,
                baseline_statistics=None, baseline_examples=None, model=None, evaluation=None):
     super().__init__(spec=DriftDetectorSpec(
         current_statistics=current_statistics, current_examples=current_examples,
-        schema=schema, baseline_statistics=baseline_statistics,
+        baseline_statistics=baseline_statistics,
         baseline_examples=baseline_examples, model=model, evaluation=evaluation,
         config=json.dumps(config, sort_keys=True),
         drift_report=tfx.dsl.Channel(type=DriftReport)))

@@ -5,14 +5,14 @@ import os
 import numpy as np
 import tensorflow as tf
 from absl import logging
-from sklearn.metrics import roc_auc_score
 from tfx.components.statistics_gen import stats_artifact_utils
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
-from tfx.utils import io_utils, path_utils
+from tfx.utils import path_utils
 
 from components.contracts import artifacts, model_io, tfma_results
-from components.drift_detector import drift, measures, report, summaries, tfdv_distance
+from components.drift_detector import (drift, measures, performance, report, significance,
+                                        summaries)
 
 # Statistics split compared: the train split is a hash sample of 3/4 of each
 # span, and a single split keeps a one-span baseline exactly TFDV's figures.
@@ -37,10 +37,8 @@ class Executor(base_executor.BaseExecutor):
       baseline = {"description": (f"training data (spans {spans}) of served model {models[0].uri}"
                                   if models else f"statistics of span {spans}"),
                   "spans": spans, "model_uri": models[0].uri if models else None}
-      schema = io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(
-          input_dict[c.SCHEMA_KEY][0].uri))
       features, prediction, performance = analyse(
-          current_stats, baseline_stats, schema, config,
+          current_stats, baseline_stats, config,
           model_uri=models[0].uri if models else None,
           baseline_examples=baseline_examples, current_examples=current_examples,
           evaluation=(input_dict.get(c.EVALUATION_KEY) or [None])[0])
@@ -69,31 +67,68 @@ def _load_stats(artifact):
   return stats_artifact_utils.load_statistics(artifact, STATS_SPLIT).proto()
 
 
-def analyse(current_stats, baseline_stats, schema, config, *, model_uri=None,
-            baseline_examples=(), current_examples=None, evaluation=None):
-  """Feature drift, and with a model, prediction and performance drift."""
+def analyse(current_stats, baseline_stats, config, *, model_uri=None, baseline_examples=(),
+            current_examples=None, evaluation=None):
+  """Feature drift, and with a model, prediction drift and its performance
+  (estimated from its scores; realized too where the span has labels)."""
   thresholds = config["thresholds"]
   current = summaries.from_statistics(current_stats.datasets[0])
   reference = summaries.merge([summaries.from_statistics(s.datasets[0]) for s in baseline_stats])
-  distances = tfdv_distance.distances(current_stats, baseline_stats, schema,
-                                      thresholds["tfdv_linf"], thresholds["tfdv_js"])
   features = drift.compare(reference, current, thresholds, config["feature_thresholds"],
-                           config["ignored_features"], distances)
-  prediction = performance = None
+                           config["ignored_features"], config["false_alarm_rate"])
+  prediction = assessed = None
   if model_uri and baseline_examples and current_examples is not None:
     model = tf.saved_model.load(path_utils.serving_model_path(model_uri))
-    ref_scores, _ = score(model, [_files(a, "eval") for a in baseline_examples], config)
+    ref_scores, ref_labels = score(model, [_files(a, "eval") for a in baseline_examples], config)
     cur_scores, cur_labels = score(model, [_files(current_examples, None)], config)
-    value = measures.psi_of_samples(ref_scores, cur_scores)
-    prediction = {"psi": value, "n_reference": len(ref_scores), "n_current": len(cur_scores),
-                  "mean_reference": float(np.mean(ref_scores)),
-                  "mean_current": float(np.mean(cur_scores)),
-                  "status": "drift" if value >= thresholds["prediction_psi"] else "ok"}
+    prediction = _prediction_drift(ref_scores, cur_scores, thresholds, config["false_alarm_rate"])
     labelled = all(measures.missing_fraction(current[k]) < 1.0
                    for k in config["outcome_columns"] if k in current)
-    if evaluation is not None and labelled and len(set(cur_labels)) == 2:
-      performance = _performance(evaluation.uri, cur_labels, cur_scores, thresholds["metric_drop"])
-  return features, prediction, performance
+    assessed = performance_drift(
+        ref_scores, ref_labels, cur_scores, cur_labels if labelled else None, thresholds,
+        act_on_estimate=config["on_estimated_drop"],
+        blessed_auc=tfma_results.overall(evaluation.uri)["auc"] if evaluation else None)
+  return features, prediction, assessed
+
+
+def _prediction_drift(ref_scores, cur_scores, thresholds, false_alarm_rate) -> dict:
+  value = measures.psi_of_samples(ref_scores, cur_scores)
+  p_value = significance.psi_p_value(value, measures.SCORE_BINS, len(ref_scores), len(cur_scores))
+  drifted = value >= thresholds["prediction_psi"] and p_value <= false_alarm_rate
+  return {"psi": value, "p_value": p_value, "n_reference": len(ref_scores),
+          "n_current": len(cur_scores), "mean_reference": float(np.mean(ref_scores)),
+          "mean_current": float(np.mean(cur_scores)), "status": "drift" if drifted else "ok"}
+
+
+def performance_drift(ref_scores, ref_labels, cur_scores, cur_labels, thresholds, *,
+                      act_on_estimate: bool, blessed_auc=None) -> dict:
+  """The served model's AUC and accuracy on the new span: estimated from its
+  scores (CBPE), and realized when `cur_labels` is not None; drops are
+  against the same figure on the training window's eval split, so like is
+  compared with like. Drift: a realized drop above metric_drop, or (with
+  `act_on_estimate`) a trusted estimated drop above it whose interval lies
+  below the reference."""
+  threshold = model_io.DECISION_THRESHOLD
+  calibration = performance.calibration_error(ref_scores, ref_labels)
+  reference = performance.estimate(ref_scores, threshold)
+  result = {"metric": "auc", "at_blessing": blessed_auc,
+            "reference_auc": performance.realized_auc(ref_scores, ref_labels),
+            "reference_estimated_auc": reference["estimated_auc"],
+            **performance.estimate(cur_scores, threshold), "n_current": len(cur_scores),
+            "calibration_error": calibration["error"], "reliability_curve": calibration["curve"],
+            "trusted": calibration["error"] <= thresholds["calibration_error"]}
+  result["estimated_drop"] = reference["estimated_auc"] - result["estimated_auc"]
+  estimated_drift = (act_on_estimate and result["trusted"]
+                     and result["estimated_drop"] > thresholds["metric_drop"]
+                     and result["estimated_auc_interval"][1] < reference["estimated_auc"])
+  realized_drift = False
+  if cur_labels is not None and len(set(cur_labels)) == 2:
+    result["realized_auc"] = performance.realized_auc(cur_scores, cur_labels)
+    result["realized_accuracy"] = float(np.mean((cur_scores >= threshold) == cur_labels))
+    result["realized_drop"] = result["reference_auc"] - result["realized_auc"]
+    realized_drift = result["realized_drop"] > thresholds["metric_drop"]
+  result["status"] = "drift" if estimated_drift or realized_drift else "ok"
+  return result
 
 
 def _files(examples_artifact, split):
@@ -113,11 +148,3 @@ def score(model, file_lists, config):
     scores.append(serve(**{model_io.SERVING_INPUT: batch})[model_io.OUTPUT_KEY].numpy()[:, 0])
     labels.append(transform(**{model_io.SERVING_INPUT: batch})[config["label_key"]].numpy())
   return np.concatenate(scores), np.concatenate(labels).astype(int)
-
-
-def _performance(evaluation_uri, labels, scores, max_drop):
-  blessed_auc = tfma_results.overall(evaluation_uri)["auc"]
-  current_auc = float(roc_auc_score(labels, scores))
-  drop = blessed_auc - current_auc
-  return {"metric": "auc", "at_blessing": blessed_auc, "current": current_auc, "drop": drop,
-          "n_current": len(labels), "status": "drift" if drop > max_drop else "ok"}

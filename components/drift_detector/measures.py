@@ -25,9 +25,14 @@ class NumericSummary:
   max: float
   n_examples: int
   n_values: int
+  # Rank error of the sketch the CDF comes from (one quantile bucket's share):
+  # a share read off the CDF may be off by this much whatever the sample size.
+  resolution: float = 0.0
 
   def fraction_at_most(self, x) -> np.ndarray:
-    """F(x): share of values <= x (0 below the smallest point)."""
+    """F(x): share of values <= x (0 below the smallest point). A step
+    function: exact for discrete values (TFDV's quantile buckets of integer
+    codes are not uniform inside); up to one bucket low in between points."""
     index = np.searchsorted(self.xs, x, side="right") - 1
     return np.where(index >= 0, self.cdf[np.maximum(index, 0)], 0.0)
 
@@ -56,7 +61,7 @@ def numeric_from_quantiles(bucket_edges, bucket_counts, mean, std, n_examples,
     cdf.append(running / total)
   xs, cdf = _right_continuous(np.array(xs, float), np.array(cdf, float))
   return NumericSummary(xs, cdf, float(mean), float(std), float(xs[0]), float(xs[-1]),
-                        int(n_examples), int(n_values))
+                        int(n_examples), int(n_values), 1.0 / len(bucket_counts))
 
 
 def _right_continuous(xs, cdf):
@@ -81,7 +86,8 @@ def merge_numeric(summaries) -> NumericSummary:
   xs, cdf = _right_continuous(xs, cdf)
   return NumericSummary(xs, cdf, mean, math.sqrt(max(second - mean ** 2, 0.0)),
                         min(s.min for s in summaries), max(s.max for s in summaries),
-                        sum(s.n_examples for s in summaries), sum(s.n_values for s in summaries))
+                        sum(s.n_examples for s in summaries), sum(s.n_values for s in summaries),
+                        max(s.resolution for s in summaries))
 
 
 def merge_categorical(summaries) -> CategoricalSummary:
@@ -128,6 +134,12 @@ def categorical_bins(reference: CategoricalSummary, current: CategoricalSummary)
   return levels + [OTHER], np.array(ref), np.array(cur)
 
 
+def share_shift(reference_shares, current_shares) -> float:
+  """Largest change of one bin's (level's) share, in share points: the
+  L-infinity distance that TFDV and Vertex monitoring use for categories."""
+  return float(np.max(np.abs(np.asarray(current_shares) - np.asarray(reference_shares))))
+
+
 def new_level_share(reference: CategoricalSummary, current: CategoricalSummary) -> float:
   """Share of current values whose level never occurs in the reference."""
   unseen = sum(c for level, c in current.counts.items() if level not in reference.counts)
@@ -141,25 +153,76 @@ def missing_fraction(summary) -> float:
   return max(0.0, 1.0 - summary.n_values / summary.n_examples)
 
 
-def out_of_range(reference: NumericSummary, current: NumericSummary, k=2.0) -> dict:
-  """Shares outside the reference mean +- k*std and outside its [min, max],
-  for the current data and for the reference itself."""
-  low, high = reference.mean - k * reference.std, reference.mean + k * reference.std
-  return {
-      "sigma_current": _outside(current, low, high),
-      "sigma_reference": _outside(reference, low, high),
-      "minmax_current": _outside(current, reference.min, reference.max),
-      "minmax_reference": _outside(reference, reference.min, reference.max),
-  }
+# Bands of out_of_range: below/above the reference's central range (its
+# [tail, 1 - tail] quantiles; robust to a few extreme values, unlike mean +-
+# k*std) and below/above its min/max.
+RANGE_BANDS = ("below_range", "above_range", "below_min", "above_max")
 
 
-def _outside(summary: NumericSummary, low, high) -> float:
-  """Share of values < low or > high."""
-  below = float(summary.fraction_at_most(np.nextafter(low, -np.inf)))
-  return below + 1.0 - float(summary.fraction_at_most(high))
+def out_of_range(reference: NumericSummary, current: NumericSummary, tail=0.01) -> dict:
+  """{band}_current and {band}_reference: each sample's share in each band."""
+  low, high = (float(v) for v in reference.quantile([tail, 1.0 - tail]))
+  # On a step CDF read at another sample's points, "at or below" runs about
+  # half a bucket low and "above" half a bucket high, like the reference's own
+  # shares at its own points. A low edge at the minimum (a mass there) counts
+  # only values below it.
+  low_strict = low <= reference.min
+  result = {}
+  for name, summary in (("current", current), ("reference", reference)):
+    result[f"below_range_{name}"] = _below(summary, low, strict=low_strict)
+    result[f"above_range_{name}"] = 1.0 - float(summary.fraction_at_most(high))
+    result[f"below_min_{name}"] = _below(summary, reference.min, strict=True)
+    result[f"above_max_{name}"] = 1.0 - float(summary.fraction_at_most(reference.max))
+  return result
 
 
-def psi_of_samples(reference, current, n_bins=10) -> float:
+def _below(summary: NumericSummary, x, strict: bool) -> float:
+  return float(summary.fraction_at_most(np.nextafter(x, -np.inf) if strict else x))
+
+
+def _grid(reference: NumericSummary, current: NumericSummary, low=-np.inf, high=np.inf):
+  """Both CDFs on the union of their points within [low, high]."""
+  xs = np.unique(np.concatenate([reference.xs, current.xs, [low, high]]))
+  xs = xs[(xs >= low) & (xs <= high)]
+  return xs, reference.fraction_at_most(xs), current.fraction_at_most(xs)
+
+
+def ks_statistic(reference: NumericSummary, current: NumericSummary) -> float:
+  """Largest gap between the two CDFs (Kolmogorov-Smirnov)."""
+  _, ref, cur = _grid(reference, current)
+  return float(np.max(np.abs(ref - cur)))
+
+
+def wasserstein(reference: NumericSummary, current: NumericSummary, trim=0.01) -> float:
+  """Earth mover's distance in reference standard deviations (Evidently's
+  numeric measure), over the reference's central [trim, 1 - trim] range.
+
+  Outside that range a few extreme values (the sample maximum is the
+  noisiest statistic there is) would decide it; values moving out of the
+  range are the out-of-range measure's job. The standard deviation is the
+  reference's within that range, for the same reason.
+  """
+  low, high = (float(v) for v in reference.quantile([trim, 1.0 - trim]))
+  xs, ref, cur = _grid(reference, current, low, high)
+  if len(xs) < 2:
+    return 0.0
+  distance = float(np.sum(np.abs(ref - cur)[:-1] * np.diff(xs)))
+  scale = _central_std(reference, low, high) or reference.std
+  return distance / scale if scale > 0 else (0.0 if distance == 0 else float("inf"))
+
+
+def _central_std(summary: NumericSummary, low, high) -> float:
+  """Standard deviation of the values clipped to [low, high]."""
+  masses = np.diff(np.concatenate([[0.0], summary.cdf]))
+  values = np.clip(summary.xs, low, high)
+  mean = float(np.sum(masses * values))
+  return float(np.sqrt(np.sum(masses * (values - mean) ** 2)))
+
+
+SCORE_BINS = 10
+
+
+def psi_of_samples(reference, current, n_bins=SCORE_BINS) -> float:
   """PSI of two samples (e.g. model scores) on the reference deciles."""
   reference, current = np.asarray(reference, float), np.asarray(current, float)
   if not len(reference) or not len(current):

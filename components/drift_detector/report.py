@@ -79,8 +79,8 @@ def _plot(feature: dict) -> str:
   return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-_COLUMNS = ("psi", "tfdv_linf", "tfdv_js", "missing_reference", "missing_current",
-            "new_level_share", "out_of_range_excess")
+_COLUMNS = ("psi", "distance", "ks", "share_shift", "new_level_share", "missing_reference",
+            "missing_current", "out_of_range_excess")
 
 
 def to_html(report: dict) -> str:

@@ -38,7 +38,7 @@ def build(settings, run, ingested: ingest.Ingested) -> DriftCheck:
   detector = DriftDetector(
       current_statistics=ingested.statistics,
       current_examples=ingested.example_gen.outputs[specs.EXAMPLES_KEY],
-      schema=ingested.schema, config=settings.drift_config(), **baseline_inputs,
+      config=settings.drift_config(), **baseline_inputs,
   ).with_id(node_ids.DRIFT_DETECTOR)
   detector.add_upstream_node(ingested.gate)
   nodes.append(detector)

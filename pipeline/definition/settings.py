@@ -38,6 +38,8 @@ class Settings:
   drift_thresholds: dict
   drift_feature_thresholds: dict
   drift_ignored_features: tuple
+  drift_false_alarm_rate: float
+  drift_on_estimated_drop: bool
   stats_quantile_buckets: int
   stats_rank_buckets: int
   drift_fallback_span: int
@@ -84,6 +86,8 @@ class Settings:
         "thresholds": dict(self.drift_thresholds),
         "feature_thresholds": dict(self.drift_feature_thresholds),
         "ignored_features": list(self.drift_ignored_features),
+        "false_alarm_rate": self.drift_false_alarm_rate,
+        "on_estimated_drop": self.drift_on_estimated_drop,
         "label_key": transformed_name(self.label_key),
         # The served model's metric is re-assessed only where these exist.
         "outcome_columns": list(self.outcome_columns),

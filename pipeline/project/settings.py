@@ -51,21 +51,33 @@ DEFAULT_BEAM_WORKERS = os.cpu_count() or 1
 
 # TODO(step 10): Tune drift detection to your data: thresholds, and the
 # columns that move by construction (timestamps, IDs) and are not monitored.
-# Drift detection (components/drift_detector). A feature drifts when any
-# measure crosses its threshold; "warn" only reports.
+# Drift detection (components/drift_detector). A feature drifts when a
+# measure reaches its threshold (the change is large enough to matter) AND a
+# change that large is unusual between two same-distribution samples of the
+# sizes at hand (see DRIFT_FALSE_ALARM_RATE); "warn" only reports.
 DRIFT_THRESHOLDS = {
     "psi_warn": 0.1,  # population stability index at or above: warn
     "psi_drift": 0.25,  # ... at or above: drift
-    "new_level_share": 0.05,  # share of current values in levels never seen
-    "missing_increase": 0.05,  # rise of the missing fraction, absolute
-    "out_of_range_k": 2.0,  # the "normal" band is reference mean +- k * std
-    "out_of_range_excess": 0.05,  # current share outside band or min/max, minus reference's
-    # TFDV's distances, as TFDV and Vertex Model Monitoring report them.
-    "tfdv_linf": 0.1,  # L-infinity of level frequencies (categorical)
-    "tfdv_js": 0.3,  # Jensen-Shannon divergence of histograms (numeric)
+    "distance": 0.1,  # numeric: Wasserstein distance in reference SDs (Evidently's default)
+    "share_shift": 0.05,  # categorical: a level's share moved this many points
+    "new_level_share": 0.02,  # share of current values in levels never seen
+    "missing_increase": 0.02,  # rise of the missing fraction, absolute
+    # The reference's central range [q, 1 - q]: distances are measured inside
+    # it (a few extreme values must not decide), values outside it or outside
+    # the reference's min/max count as out of range.
+    "normal_range": 0.01,
+    "out_of_range_excess": 0.02,  # current share out of range, minus reference's
     "prediction_psi": 0.25,  # PSI of the served model's scores, no labels needed
-    "metric_drop": 0.02,  # AUC drop of the served model on labelled new data
+    "metric_drop": 0.02,  # AUC drop of the served model (realized, or estimated: below)
+    "calibration_error": 0.05,  # served model's reliability error above which estimates are untrusted
 }
+# Chance that a report on unchanged data calls any feature drifting, before
+# the thresholds above are applied (split over all its tests: Bonferroni).
+DRIFT_FALSE_ALARM_RATE = 0.01
+# Act on the served model's AUC estimated from its own scores (no labels
+# needed): an estimated drop above "metric_drop" counts as drift even when no
+# single feature moved. The estimate is trusted only for a calibrated model.
+DRIFT_ON_ESTIMATED_DROP = True
 # Per-feature overrides of DRIFT_THRESHOLDS, e.g. {"company": {"new_level_share": 0.1}}.
 DRIFT_FEATURE_THRESHOLDS = {}
 # Not monitored: the trip timestamp moves forward by construction; the census

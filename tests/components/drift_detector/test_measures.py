@@ -60,13 +60,17 @@ def test_missing_fraction():
 
 
 def test_out_of_range_against_the_reference_rate():
-  reference = _numeric(np.arange(0, 101))  # mean 50, std ~29.2, min 0, max 100
+  reference = _numeric(np.arange(0, 101))  # min 0, max 100
   current = _numeric(np.arange(50, 151))
-  result = measures.out_of_range(reference, current, k=1.0)
-  low, high = 50 - reference.std, 50 + reference.std
-  assert result["sigma_reference"] == pytest.approx(np.mean((np.arange(101) < low) | (np.arange(101) > high)), abs=0.02)
-  assert result["minmax_current"] == pytest.approx(50 / 101, abs=0.02)
-  assert result["minmax_reference"] == 0.0
+  result = measures.out_of_range(reference, current, tail=0.1)
+  # The reference's 10-90% range is [10, 90]: 11 of its 101 values are at
+  # most 10, 10 above 90; none of the current's is at most 10, 60 above 90.
+  assert result["below_range_reference"] == pytest.approx(11 / 101, abs=0.02)
+  assert result["above_range_reference"] == pytest.approx(10 / 101, abs=0.02)
+  assert result["below_range_current"] == 0.0
+  assert result["above_range_current"] == pytest.approx(60 / 101, abs=0.02)
+  assert result["above_max_current"] == pytest.approx(50 / 101, abs=0.02)
+  assert result["above_max_reference"] == result["below_min_current"] == 0.0
 
 
 def test_merged_summary_is_the_union():

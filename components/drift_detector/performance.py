@@ -1,0 +1,84 @@
+"""The served model's performance on a new span estimated from its own
+scores, before any label exists: confidence-based performance estimation
+(CBPE, as in NannyML). Pure functions over numpy arrays.
+
+If the model is calibrated, a row scored p is positive with probability p,
+so the expected confusion counts at any threshold, and hence the expected
+ROC curve and AUC, follow from the scores alone. The estimate is as good as
+the calibration: check it on labelled reference data first.
+"""
+import numpy as np
+
+
+def _auc_from_groups(scores, positives, negatives) -> np.ndarray:
+  """AUC (ties count half) from per-row positive and negative weights; the
+  weights may carry a leading replicate axis (one AUC per replicate)."""
+  order = np.argsort(scores, kind="stable")
+  _, group = np.unique(scores[order], return_inverse=True)
+  n_groups = group.max() + 1
+
+  def by_score(weights):  # summed per distinct score, in increasing score order
+    rows = np.atleast_2d(weights)[:, order]
+    return np.stack([np.bincount(group, row, n_groups) for row in rows])
+
+  pos, neg = by_score(positives), by_score(negatives)
+  below = np.cumsum(neg, axis=1) - neg  # negatives scored strictly lower
+  concordant = np.sum(pos * (below + 0.5 * neg), axis=1)
+  pairs = pos.sum(axis=1) * neg.sum(axis=1)
+  with np.errstate(invalid="ignore", divide="ignore"):
+    aucs = np.where(pairs > 0, concordant / pairs, np.nan)
+  return aucs if np.ndim(positives) > 1 else aucs[0]
+
+
+def realized_auc(scores, labels) -> float:
+  labels = np.asarray(labels, float)
+  return float(_auc_from_groups(np.asarray(scores, float), labels, 1.0 - labels))
+
+
+def estimated_auc(probabilities) -> float:
+  """Expected AUC of a calibrated model: each row is p positive, 1 - p negative."""
+  p = np.asarray(probabilities, float)
+  return float(_auc_from_groups(p, p, 1.0 - p))
+
+
+def estimated_accuracy(probabilities, threshold: float) -> float:
+  """Expected accuracy at `threshold`: a row predicted positive is right with
+  probability p, one predicted negative with 1 - p."""
+  p = np.asarray(probabilities, float)
+  return float(np.mean(np.where(p >= threshold, p, 1.0 - p)))
+
+
+def calibration_error(probabilities, labels, n_bins=10) -> dict:
+  """Expected calibration error over equal-count score bins, with the
+  reliability curve (mean score, observed positive rate per bin)."""
+  p, y = np.asarray(probabilities, float), np.asarray(labels, float)
+  order = np.argsort(p, kind="stable")
+  curve = [(float(p[part].mean()), float(y[part].mean()), len(part))
+           for part in np.array_split(order, min(n_bins, len(p))) if len(part)]
+  error = sum(n * abs(score - rate) for score, rate, n in curve) / max(len(p), 1)
+  return {"error": float(error), "curve": [[score, rate] for score, rate, _ in curve]}
+
+
+def estimate(probabilities, threshold: float, replicates=200, seed=0, coverage=0.95) -> dict:
+  """CBPE AUC and accuracy, each with an interval where the realized value
+  falls with `coverage` if the model is calibrated.
+
+  Each replicate resamples the rows (sampling error of the span) and draws
+  every row's label from its probability (the labels not known yet); the
+  interval is the central `coverage` of the realized values.
+  """
+  p = np.asarray(probabilities, float)
+  rng = np.random.default_rng(seed)
+  weights = rng.multinomial(len(p), np.full(len(p), 1.0 / len(p)), size=replicates)
+  positives = rng.binomial(weights, p)
+  aucs = _auc_from_groups(p, positives.astype(float), (weights - positives).astype(float))
+  predicted = p >= threshold
+  accuracies = np.where(predicted, positives, weights - positives).sum(axis=1) / len(p)
+  tails = [(1 - coverage) / 2 * 100, (1 + coverage) / 2 * 100]
+  return {
+      "estimated_auc": estimated_auc(p),
+      "estimated_auc_interval": np.nanpercentile(aucs, tails).tolist(),
+      "estimated_accuracy": estimated_accuracy(p, threshold),
+      "estimated_accuracy_interval": np.percentile(accuracies, tails).tolist(),
+      "coverage": coverage,
+  }
