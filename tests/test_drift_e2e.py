@@ -6,7 +6,6 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import schema_pb2
 
 from components.contracts import artifacts as contract
@@ -62,10 +61,8 @@ def _categorical_drift(sample_data_root, drift_data_root, tmp_path) -> list:
   when the pipeline computes statistics on a hash-split 3/4 of the rows, so
   the pipeline must flag them too; numeric histogram distances on a few
   thousand rows are too close to call either way."""
-  options = tfdv.StatsOptions(num_quantiles_histogram_buckets=SETTINGS.stats_quantile_buckets,
-                              num_rank_histogram_buckets=SETTINGS.stats_rank_buckets)
   result = adhoc.run(sample_data_root, drift_data_root, tmp_path / "adhoc", SETTINGS.drift_config(),
-                     options)
+                     **SETTINGS.summary_buckets())
   return [f for f in result["drifted_features"]
           if project_data.column_type(f) == schema_pb2.BYTES]
 
@@ -97,7 +94,10 @@ def test_the_latest_span_drifts_from_the_served_models_training_data(
   assert (prediction["mean_current"] > prediction["mean_reference"]) == rose
   performance = report["performance_drift"]
   assert performance["at_blessing"] == pytest.approx(first_run.report.metrics["auc"], abs=1e-6)
-  assert 0.5 < performance["current"] < 1.0
+  # Estimated from the scores alone (CBPE), and realized from the span's labels.
+  low, high = performance["estimated_auc_interval"]
+  assert 0.5 < low <= performance["estimated_auc"] <= high < 1.0
+  assert 0.5 < performance["realized_auc"] < 1.0
   assert drift_run.report.drift_verdict == "drift"
 
 

@@ -89,16 +89,23 @@ def roles(first_run, sample_data_root) -> Roles:
                scaled=project_data.most_spread(rows, floats or numbers))
 
 
-def _write_span(data_root, span, edit, source_span=LAST, seed=7, n=1000):
-  """Span `span`: rows of `source_span` the first run's sample did not use,
-  edited; every row of it when the sample used (almost) all of a small span."""
-  frame = project_data.read_span(source_span)
-  used = project_data.sample(frame, source_span, conftest.SAMPLE_ROWS).index
-  rest = frame.drop(index=used)
-  if len(rest) < min(n, len(frame)) // 2:
+def _unused_rows(span, seed):
+  """Rows of `span` the first run's sample did not use, shuffled; every row
+  of it when the sample used (almost) all of a small span."""
+  frame = project_data.read_span(span)
+  rest = frame.drop(index=project_data.sample(frame, span, conftest.SAMPLE_ROWS).index)
+  if len(rest) < len(frame) // 4:
     rest = frame
-  rest = rest.sample(frac=1.0, random_state=seed)
-  project_data.write_span(data_root, span, edit(rest).head(n), like_span=source_span)
+  return rest.sample(frac=1.0, random_state=seed)
+
+
+def _write_span(data_root, span, edit, source_spans=(LAST,), seed=7, n=1000):
+  """Span `span`: the first n of the unused rows of `source_spans` (as many
+  of each), edited."""
+  pools = [_unused_rows(s, seed) for s in source_spans]
+  each = min(len(pool) for pool in pools)
+  rows = pd.concat([pool.head(each) for pool in pools]).sample(frac=1.0, random_state=seed)
+  project_data.write_span(data_root, span, edit(rows).head(n), like_span=LAST)
 
 
 def _corrupt(roles):
@@ -146,7 +153,9 @@ def replay(first_run, roles, tmp_path_factory):
   root = tmp_path_factory.mktemp("fallback")
   paths = _copy(first_run, root)
   data_root = root / "spans"
-  _write_span(data_root, NEW, lambda f: f)
+  # Like the training data: rows of each of its spans, as many of each as
+  # the shared run's sample has.
+  _write_span(data_root, NEW, lambda f: f, source_spans=project_data.window_spans())
   _write_span(data_root, NEXT, _corrupt(roles), seed=11)
   manifest_before = manifest.read(str(paths.serving_dir))
   quiet = _monitor(paths, data_root, NEW)

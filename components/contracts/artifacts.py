@@ -1,15 +1,14 @@
 """The artifact contracts shared by the components, the pipeline definition
 and the operations commands: custom artifact types, the property names that
 TFX's standard artifacts and ours carry, the files inside artifact folders,
-and the readers of those files. Named here once; imported everywhere else.
-
-All file I/O goes through tf.io.gfile, so that gs:// (Vertex) and other
-filesystems TensorFlow knows work as local folders do."""
-import json
+and the readers of those files. Named here once (file names and JSON I/O in
+files.py); imported everywhere else."""
 import os
 
-import tensorflow as tf
 from tfx.types import artifact
+
+# Re-exported: the artifact contracts include their files (named in files.py).
+from components.contracts.files import PLAN_JSON, REPORT_HTML, REPORT_JSON, read_json, write_json  # pylint: disable=unused-import
 
 
 # --- Properties TFX's own components set, read by ours and the reports ---
@@ -34,7 +33,9 @@ NOT_BLESSED_FILE = "NOT_BLESSED"
 
 class DriftReport(artifact.Artifact):
   """report.json + report.html; properties DRIFT_DETECTED (0/1),
-  DRIFTED_FEATURES (comma-separated), MAX_PSI and VERDICT."""
+  DRIFTED_FEATURES (comma-separated), MAX_PSI and VERDICT; with a served
+  model, ESTIMATED_AUC (from its scores) with its interval, and REALIZED_AUC
+  when the span has labels."""
   # "<namespace>.<Title>": the form Kubeflow Pipelines v2 requires of custom types.
   TYPE_NAME = "model_factory.DriftReport"
 
@@ -43,13 +44,14 @@ DRIFT_DETECTED = "drift_detected"
 DRIFTED_FEATURES = "drifted_features"
 MAX_PSI = "max_psi"
 VERDICT = "verdict"
-REPORT_JSON = "report.json"
-REPORT_HTML = "report.html"
+ESTIMATED_AUC = "estimated_auc"
+ESTIMATED_AUC_LOW = "estimated_auc_low"
+ESTIMATED_AUC_HIGH = "estimated_auc_high"
+REALIZED_AUC = "realized_auc"
 
 
 def read_drift_report(report_dir: str) -> dict:
-  with tf.io.gfile.GFile(os.path.join(report_dir, REPORT_JSON)) as f:
-    return json.load(f)
+  return read_json(os.path.join(report_dir, REPORT_JSON))
 
 
 class FallbackPlan(artifact.Artifact):
@@ -62,18 +64,11 @@ EXCLUDED_FEATURES = "excluded_features"
 BROKEN_INPUTS = "broken_inputs"
 BROKEN = "broken"
 DRIFT_REPORT_ID = "drift_report_id"
-PLAN_JSON = "plan.json"
 
 
 def read_plan(plan_dir: str) -> dict:
   """{excluded_features, kept_drifted_features, broken_inputs}."""
-  with tf.io.gfile.GFile(os.path.join(plan_dir, PLAN_JSON)) as f:
-    return json.load(f)
-
-
-def write_json(path: str, value) -> None:
-  with tf.io.gfile.GFile(path, "w") as f:
-    f.write(json.dumps(value, indent=2, default=float))
+  return read_json(os.path.join(plan_dir, PLAN_JSON))
 
 
 class CompatibilityVerdict(artifact.Artifact):

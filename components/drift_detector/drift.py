@@ -125,7 +125,8 @@ def _judge(found, p_values, limits, level):
     if p_value <= level:
       drifts.append(f"{words}; p = {p_value:.1e} if unchanged (test level {level:.1e})")
     else:
-      warns.append(f"{words}, but p = {p_value:.2f} if unchanged: too few rows to tell from noise")
+      warns.append(f"{words}, but p = {p_value:.1e} if unchanged (test level {level:.1e}): "
+                   "too few rows to tell from noise")
   if drifts:
     return "drift", drifts, score
   if found["psi"] >= limits["psi_warn"] and p_values["psi"] <= level:
@@ -133,13 +134,15 @@ def _judge(found, p_values, limits, level):
   return ("warn" if warns else "ok"), warns, score
 
 
-def compare(reference: dict, current: dict, thresholds: dict, overrides: dict,
-            ignored=(), false_alarm_rate=0.01) -> list:
-  """FeatureDrift of every feature in both summaries, most drifting first.
+def compare(reference: dict, current: dict, config: dict) -> list:
+  """FeatureDrift of every feature in both summaries, most drifting first,
+  under the DriftDetector's `config` (Settings.drift_config()).
 
-  `false_alarm_rate`: the chance that a report on unchanged data calls any
-  feature drifting, split evenly over all its tests.
+  config["false_alarm_rate"]: the chance that a report on unchanged data
+  calls any feature drifting, split evenly over all its tests.
   """
+  thresholds, overrides = config["thresholds"], config["feature_thresholds"]
+  ignored, false_alarm_rate = config["ignored_features"], config["false_alarm_rate"]
   names = sorted(set(reference) & set(current) - set(ignored))
   level = significance.test_level(false_alarm_rate, CHECKS_PER_FEATURE * len(names))
   results = []

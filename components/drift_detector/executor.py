@@ -37,26 +37,38 @@ class Executor(base_executor.BaseExecutor):
       baseline = {"description": (f"training data (spans {spans}) of served model {models[0].uri}"
                                   if models else f"statistics of span {spans}"),
                   "spans": spans, "model_uri": models[0].uri if models else None}
-      features, prediction, performance = analyse(
+      features, prediction, assessed = analyse(
           current_stats, baseline_stats, config,
           model_uri=models[0].uri if models else None,
           baseline_examples=baseline_examples, current_examples=current_examples,
           evaluation=(input_dict.get(c.EVALUATION_KEY) or [None])[0])
     else:
-      baseline, features, prediction, performance = None, [], None, None
+      baseline, features, prediction, assessed = None, [], None, None
     result = report.build(features, baseline=baseline, current=current,
                           thresholds=config["thresholds"],
                           feature_thresholds=config["feature_thresholds"],
                           ignored=config["ignored_features"],
-                          prediction=prediction, performance=performance)
+                          prediction=prediction, performance=assessed)
     out = output_dict[c.DRIFT_REPORT_KEY][0]
     report.write(result, out.uri)
     out.set_int_custom_property(artifacts.DRIFT_DETECTED, int(result["drift_detected"]))
     out.set_string_custom_property(artifacts.DRIFTED_FEATURES, ",".join(result["drifted_features"]))
     out.set_float_custom_property(artifacts.MAX_PSI, float(result["max_psi"]))
     out.set_string_custom_property(artifacts.VERDICT, result["verdict"])
+    if assessed:
+      _record_performance(out, assessed)
     logging.info("Drift verdict: %s; drifted features: %s", result["verdict"],
                  result["drifted_features"])
+
+
+def _record_performance(out, assessed: dict) -> None:
+  """The served model's AUC on the span in MLMD, queryable without the report."""
+  low, high = assessed["estimated_auc_interval"]
+  for key, value in ((artifacts.ESTIMATED_AUC, assessed["estimated_auc"]),
+                     (artifacts.ESTIMATED_AUC_LOW, low), (artifacts.ESTIMATED_AUC_HIGH, high),
+                     (artifacts.REALIZED_AUC, assessed.get("realized_auc"))):
+    if value is not None and np.isfinite(value):
+      out.set_float_custom_property(key, float(value))
 
 
 def _span(examples_artifact) -> int:
@@ -74,8 +86,7 @@ def analyse(current_stats, baseline_stats, config, *, model_uri=None, baseline_e
   thresholds = config["thresholds"]
   current = summaries.from_statistics(current_stats.datasets[0])
   reference = summaries.merge([summaries.from_statistics(s.datasets[0]) for s in baseline_stats])
-  features = drift.compare(reference, current, thresholds, config["feature_thresholds"],
-                           config["ignored_features"], config["false_alarm_rate"])
+  features = drift.compare(reference, current, config)
   prediction = assessed = None
   if model_uri and baseline_examples and current_examples is not None:
     model = tf.saved_model.load(path_utils.serving_model_path(model_uri))
@@ -84,10 +95,12 @@ def analyse(current_stats, baseline_stats, config, *, model_uri=None, baseline_e
     prediction = _prediction_drift(ref_scores, cur_scores, thresholds, config["false_alarm_rate"])
     labelled = all(measures.missing_fraction(current[k]) < 1.0
                    for k in config["outcome_columns"] if k in current)
-    assessed = performance_drift(
+    assessed = performance.assess(
         ref_scores, ref_labels, cur_scores, cur_labels if labelled else None, thresholds,
-        act_on_estimate=config["on_estimated_drop"],
-        blessed_auc=tfma_results.overall(evaluation.uri)["auc"] if evaluation else None)
+        model_io.DECISION_THRESHOLD, act_on_estimate=config["on_estimated_drop"],
+        false_alarm_rate=config["false_alarm_rate"])
+    if evaluation:
+      assessed["at_blessing"] = tfma_results.overall(evaluation.uri)["auc"]
   return features, prediction, assessed
 
 
@@ -98,37 +111,6 @@ def _prediction_drift(ref_scores, cur_scores, thresholds, false_alarm_rate) -> d
   return {"psi": value, "p_value": p_value, "n_reference": len(ref_scores),
           "n_current": len(cur_scores), "mean_reference": float(np.mean(ref_scores)),
           "mean_current": float(np.mean(cur_scores)), "status": "drift" if drifted else "ok"}
-
-
-def performance_drift(ref_scores, ref_labels, cur_scores, cur_labels, thresholds, *,
-                      act_on_estimate: bool, blessed_auc=None) -> dict:
-  """The served model's AUC and accuracy on the new span: estimated from its
-  scores (CBPE), and realized when `cur_labels` is not None; drops are
-  against the same figure on the training window's eval split, so like is
-  compared with like. Drift: a realized drop above metric_drop, or (with
-  `act_on_estimate`) a trusted estimated drop above it whose interval lies
-  below the reference."""
-  threshold = model_io.DECISION_THRESHOLD
-  calibration = performance.calibration_error(ref_scores, ref_labels)
-  reference = performance.estimate(ref_scores, threshold)
-  result = {"metric": "auc", "at_blessing": blessed_auc,
-            "reference_auc": performance.realized_auc(ref_scores, ref_labels),
-            "reference_estimated_auc": reference["estimated_auc"],
-            **performance.estimate(cur_scores, threshold), "n_current": len(cur_scores),
-            "calibration_error": calibration["error"], "reliability_curve": calibration["curve"],
-            "trusted": calibration["error"] <= thresholds["calibration_error"]}
-  result["estimated_drop"] = reference["estimated_auc"] - result["estimated_auc"]
-  estimated_drift = (act_on_estimate and result["trusted"]
-                     and result["estimated_drop"] > thresholds["metric_drop"]
-                     and result["estimated_auc_interval"][1] < reference["estimated_auc"])
-  realized_drift = False
-  if cur_labels is not None and len(set(cur_labels)) == 2:
-    result["realized_auc"] = performance.realized_auc(cur_scores, cur_labels)
-    result["realized_accuracy"] = float(np.mean((cur_scores >= threshold) == cur_labels))
-    result["realized_drop"] = result["reference_auc"] - result["realized_auc"]
-    realized_drift = result["realized_drop"] > thresholds["metric_drop"]
-  result["status"] = "drift" if estimated_drift or realized_drift else "ok"
-  return result
 
 
 def _files(examples_artifact, split):

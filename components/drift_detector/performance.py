@@ -9,6 +9,8 @@ the calibration: check it on labelled reference data first.
 """
 import numpy as np
 
+from components.drift_detector import significance
+
 
 def _auc_from_groups(scores, positives, negatives) -> np.ndarray:
   """AUC (ties count half) from per-row positive and negative weights; the
@@ -65,20 +67,70 @@ def estimate(probabilities, threshold: float, replicates=200, seed=0, coverage=0
 
   Each replicate resamples the rows (sampling error of the span) and draws
   every row's label from its probability (the labels not known yet); the
-  interval is the central `coverage` of the realized values.
+  interval is the central `coverage` of the realized values. The standard
+  error of the estimate itself (for comparing two estimates) comes from the
+  row resampling alone.
   """
   p = np.asarray(probabilities, float)
   rng = np.random.default_rng(seed)
   weights = rng.multinomial(len(p), np.full(len(p), 1.0 / len(p)), size=replicates)
   positives = rng.binomial(weights, p)
   aucs = _auc_from_groups(p, positives.astype(float), (weights - positives).astype(float))
+  expected = _auc_from_groups(p, weights * p, weights * (1.0 - p))
   predicted = p >= threshold
   accuracies = np.where(predicted, positives, weights - positives).sum(axis=1) / len(p)
   tails = [(1 - coverage) / 2 * 100, (1 + coverage) / 2 * 100]
   return {
       "estimated_auc": estimated_auc(p),
       "estimated_auc_interval": np.nanpercentile(aucs, tails).tolist(),
+      "estimated_auc_se": float(np.nanstd(expected)),
       "estimated_accuracy": estimated_accuracy(p, threshold),
       "estimated_accuracy_interval": np.percentile(accuracies, tails).tolist(),
       "coverage": coverage,
   }
+
+
+def assess(ref_scores, ref_labels, cur_scores, cur_labels, thresholds: dict, threshold: float, *,
+           act_on_estimate: bool, false_alarm_rate: float) -> dict:
+  """The served model's AUC and accuracy on a new span: estimated from its
+  scores, and realized when `cur_labels` is not None. Each drop is against
+  the same figure on the reference (the training window's eval split), so
+  like is compared with like.
+
+  Drift: a drop above metric_drop that is also unusual at `false_alarm_rate`
+  for the row counts (realized: Hanley-McNeil standard errors; estimated:
+  row resampling of both sides). An estimate counts only with
+  `act_on_estimate` and a model calibrated on the reference (expected
+  calibration error at most calibration_error).
+  """
+  calibration = calibration_error(ref_scores, ref_labels)
+  reference = estimate(ref_scores, threshold)
+  result = {"metric": "auc", "reference_auc": realized_auc(ref_scores, ref_labels),
+            "reference_estimated_auc": reference["estimated_auc"],
+            **estimate(cur_scores, threshold), "n_reference": len(ref_scores),
+            "n_current": len(cur_scores), "calibration_error": calibration["error"],
+            "reliability_curve": calibration["curve"],
+            "trusted": calibration["error"] <= thresholds["calibration_error"]}
+  result["estimated_drop"] = reference["estimated_auc"] - result["estimated_auc"]
+  result["estimated_drop_p_value"] = significance.drop_p_value(
+      result["estimated_drop"], reference["estimated_auc_se"], result["estimated_auc_se"])
+  drifted = (act_on_estimate and result["trusted"]
+             and result["estimated_drop"] > thresholds["metric_drop"]
+             and result["estimated_drop_p_value"] <= false_alarm_rate)
+  if cur_labels is not None and len(set(cur_labels)) == 2:
+    cur_labels = np.asarray(cur_labels)
+    result["realized_auc"] = realized_auc(cur_scores, cur_labels)
+    result["realized_accuracy"] = float(np.mean((cur_scores >= threshold) == cur_labels))
+    result["realized_drop"] = result["reference_auc"] - result["realized_auc"]
+    result["realized_drop_p_value"] = significance.drop_p_value(
+        result["realized_drop"], *(_auc_se(result[k], labels) for k, labels in
+                                   (("reference_auc", ref_labels), ("realized_auc", cur_labels))))
+    drifted = drifted or (result["realized_drop"] > thresholds["metric_drop"]
+                          and result["realized_drop_p_value"] <= false_alarm_rate)
+  result["status"] = "drift" if drifted else "ok"
+  return result
+
+
+def _auc_se(auc: float, labels) -> float:
+  positives = int(np.sum(labels))
+  return significance.auc_standard_error(auc, positives, len(labels) - positives)

@@ -10,9 +10,8 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display on servers and CI
 import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
-import tensorflow as tf  # pylint: disable=wrong-import-position
 
-from components.contracts import artifacts  # pylint: disable=wrong-import-position
+from components.contracts import files  # pylint: disable=wrong-import-position
 from components.drift_detector import drift  # pylint: disable=wrong-import-position
 
 _MAX_LEVELS_PLOTTED = 12
@@ -45,9 +44,9 @@ def build(features, *, baseline: dict, current: dict, thresholds: dict, feature_
 
 def write(report: dict, out_dir: str) -> None:
   """report.json and report.html into `out_dir` (any tf.io.gfile path)."""
-  tf.io.gfile.makedirs(str(out_dir))
-  artifacts.write_json(os.path.join(out_dir, artifacts.REPORT_JSON), report)
-  with tf.io.gfile.GFile(os.path.join(out_dir, artifacts.REPORT_HTML), "w") as f:
+  files.makedirs(out_dir)
+  files.write_json(os.path.join(out_dir, files.REPORT_JSON), report)
+  with files.open_file(os.path.join(out_dir, files.REPORT_HTML), "w") as f:
     f.write(to_html(report))
 
 
@@ -79,6 +78,39 @@ def _plot(feature: dict) -> str:
   return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _performance_table(assessed: dict) -> str:
+  """The served model's AUC and accuracy: reference, estimated, realized."""
+  def figure(key, interval=None):
+    value = assessed.get(key)
+    if value is None:
+      return "not known yet (no labels)"
+    text = f"{value:.3f}"
+    if interval:
+      low, high = assessed[interval]
+      text += f" ({assessed['coverage']:.0%} interval {low:.3f} to {high:.3f})"
+    return text
+  rows = [
+      ("AUC on the reference (training window's eval split)", figure("reference_auc")),
+      ("AUC on this span, estimated from the scores (CBPE)",
+       figure("estimated_auc", "estimated_auc_interval")),
+      ("AUC on this span, realized (labels)", figure("realized_auc")),
+      ("Estimated drop (CBPE reference - CBPE span)",
+       f"{assessed['estimated_drop']:+.3f} (p = {assessed['estimated_drop_p_value']:.1e})"),
+      ("Realized drop (reference - span)",
+       f"{assessed['realized_drop']:+.3f} (p = {assessed['realized_drop_p_value']:.1e})"
+       if "realized_drop" in assessed else "not known yet (no labels)"),
+      ("Accuracy on this span, estimated", figure("estimated_accuracy",
+                                                  "estimated_accuracy_interval")),
+      ("Accuracy on this span, realized", figure("realized_accuracy")),
+      ("Calibration error on the reference (estimates trusted up to the threshold)",
+       f"{assessed['calibration_error']:.3f}: {'trusted' if assessed['trusted'] else 'NOT trusted'}"),
+      ("Status", assessed["status"]),
+  ]
+  return ("<h2>The served model's performance</h2><table>"
+          + "".join(f"<tr><td>{html.escape(name)}</td><td>{html.escape(value)}</td></tr>"
+                    for name, value in rows) + "</table>")
+
+
 _COLUMNS = ("psi", "distance", "ks", "share_shift", "new_level_share", "missing_reference",
             "missing_current", "out_of_range_excess")
 
@@ -93,10 +125,11 @@ def to_html(report: dict) -> str:
       f"<p>Baseline: {esc(str((report['baseline'] or {}).get('description', 'none')))}<br>"
       f"Current: {esc(str(report['current'].get('description', '')))}</p>",
   ]
-  for title, key in (("Prediction drift (no labels needed)", "prediction_drift"),
-                     ("Performance drift (labelled new data)", "performance_drift")):
-    if report.get(key):
-      parts.append(f"<h2>{title}</h2><pre>{esc(json.dumps(report[key], indent=1, default=float))}</pre>")
+  if report.get("prediction_drift"):
+    parts.append("<h2>Prediction drift (no labels needed)</h2>"
+                 f"<pre>{esc(json.dumps(report['prediction_drift'], indent=1, default=float))}</pre>")
+  if report.get("performance_drift"):
+    parts.append(_performance_table(report["performance_drift"]))
   shown = [f for f in report["features"] if f["status"] in ("drift", "warn")]
   if shown:
     parts.append("<h2>Drifting features</h2>")

@@ -84,3 +84,25 @@ def unseen_share(level_counts, n_values: int) -> float:
   if not n_values:
     return 0.0
   return sum(1 for count in level_counts if count == 1) / n_values
+
+
+def auc_standard_error(auc: float, n_positive: int, n_negative: int) -> float:
+  """Standard error of an AUC measured on n_positive and n_negative rows
+  (Hanley and McNeil, 1982)."""
+  if not n_positive or not n_negative:
+    return float("inf")
+  q1, q2 = auc / (2.0 - auc), 2.0 * auc * auc / (1.0 + auc)
+  variance = (auc * (1.0 - auc) + (n_positive - 1) * (q1 - auc * auc)
+              + (n_negative - 1) * (q2 - auc * auc)) / (n_positive * n_negative)
+  return float(np.sqrt(max(variance, 0.0)))
+
+
+def drop_p_value(drop: float, *standard_errors: float) -> float:
+  """One-sided P(a figure falls by `drop` by chance) between independent
+  measurements with these standard errors."""
+  spread = float(np.sqrt(sum(se * se for se in standard_errors)))
+  if not np.isfinite(spread):
+    return 1.0
+  if spread == 0.0:
+    return 0.0 if drop > 0 else 1.0
+  return float(stats.norm.sf(drop / spread))

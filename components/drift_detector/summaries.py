@@ -1,4 +1,7 @@
-"""Feature summaries (see measures.py) read from TFDV statistics protos."""
+"""Feature summaries (see measures.py): read from TFDV statistics protos in
+the pipeline, or computed from a pandas table by the ad-hoc check."""
+import numpy as np
+import pandas as pd
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from components.drift_detector import measures
@@ -48,3 +51,26 @@ def merge(per_dataset: list) -> dict:
     elif all(isinstance(p, measures.CategoricalSummary) for p in parts):
       merged[name] = measures.merge_categorical(parts)
   return merged
+
+
+def from_table(frame: pd.DataFrame, quantile_buckets: int, rank_buckets: int) -> dict:
+  """{column: summary} of a table, as TFDV's statistics with these bucket
+  counts would give them (equal-count quantile buckets; the most frequent
+  levels, as strings), computed exactly and without TensorFlow."""
+  result = {}
+  for name in frame.columns:
+    column = frame[name].dropna()
+    if pd.api.types.is_numeric_dtype(column.dtype):
+      values = column.to_numpy(dtype=float)
+      if not len(values):
+        continue  # no values at all: as from_statistics
+      edges = np.quantile(values, np.linspace(0.0, 1.0, quantile_buckets + 1),
+                          method="inverted_cdf")
+      result[name] = measures.numeric_from_quantiles(
+          list(zip(edges[:-1], edges[1:])), [len(values) / quantile_buckets] * quantile_buckets,
+          values.mean(), values.std(), len(frame), len(values))
+    else:
+      counts = column.astype(str).value_counts().head(rank_buckets)
+      result[name] = measures.CategoricalSummary(
+          {str(level): int(count) for level, count in counts.items()}, len(frame), len(column))
+  return result

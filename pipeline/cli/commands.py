@@ -79,18 +79,16 @@ def submit(settings, args) -> int:
 
 
 def drift(settings, args) -> int:
-  import tensorflow_data_validation as tfdv  # pylint: disable=import-outside-toplevel
-  from components.contracts import artifacts
+  from components.contracts import files
   from components.drift_detector import adhoc
-  options = tfdv.StatsOptions(num_quantiles_histogram_buckets=settings.stats_quantile_buckets,
-                              num_rank_histogram_buckets=settings.stats_rank_buckets)
   try:
-    result = adhoc.run(args.baseline, args.current, args.output, settings.drift_config(), options)
+    result = adhoc.run(args.baseline, args.current, args.output, settings.drift_config(),
+                       **settings.summary_buckets())
   except adhoc.DriftInputError as error:
     _error(error)
     return DRIFT_EXIT["error"]
   print(adhoc.verdict_table(result))
-  print(f"report: {args.output / artifacts.REPORT_HTML}")
+  print(f"report: {args.output / files.REPORT_HTML}")
   return DRIFT_EXIT["drift"] if result["drift_detected"] else DRIFT_EXIT["ok"]
 
 

@@ -2,7 +2,6 @@
 curated schema, and stop the run (AnomalyGate) if it does not fit."""
 import dataclasses
 
-import tensorflow_data_validation as tfdv
 from tfx import v1 as tfx
 from tfx.proto import example_gen_pb2, range_config_pb2
 from tfx.types import standard_component_specs as specs
@@ -33,9 +32,7 @@ def build(settings, run) -> Ingested:
   ).with_id(node_ids.EXAMPLE_GEN)
   statistics_gen = tfx.components.StatisticsGen(
       examples=example_gen.outputs[specs.EXAMPLES_KEY],
-      stats_options=tfdv.StatsOptions(
-          num_quantiles_histogram_buckets=settings.stats_quantile_buckets,
-          num_rank_histogram_buckets=settings.stats_rank_buckets),
+      stats_options=settings.stats_options(),
   ).with_id(node_ids.STATISTICS_GEN)
   schema_gen = tfx.components.ImportSchemaGen(
       schema_file=str(run.schema_path)).with_id(node_ids.SCHEMA_GEN)

@@ -79,6 +79,17 @@ class Settings:
     """The span's folder under the data root (the pattern's first part)."""
     return self.span_glob(span).split("/")[0]
 
+  def stats_options(self):
+    """TFDV's options for every statistics the factory computes, so that the
+    pipeline's and the ad-hoc check's figures are alike."""
+    import tensorflow_data_validation as tfdv  # pylint: disable=import-outside-toplevel
+    return tfdv.StatsOptions(num_quantiles_histogram_buckets=self.stats_quantile_buckets,
+                             num_rank_histogram_buckets=self.stats_rank_buckets)
+
+  def summary_buckets(self) -> dict:
+    """The same bucket counts for the ad-hoc drift check's own summaries."""
+    return {"quantile_buckets": self.stats_quantile_buckets, "rank_buckets": self.stats_rank_buckets}
+
   def drift_config(self) -> dict:
     """The DriftDetector's config: thresholds, and how to find labels."""
     from components.contracts.model_io import transformed_name  # pylint: disable=import-outside-toplevel

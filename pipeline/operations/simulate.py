@@ -23,6 +23,7 @@ from sklearn.metrics import roc_auc_score  # pylint: disable=wrong-import-positi
 from tfx.utils import path_utils  # pylint: disable=wrong-import-position
 from tfx.types import standard_component_specs as specs
 
+from components.contracts import artifacts as contract  # pylint: disable=wrong-import-position
 from components.drift_detector import executor as drift_executor  # pylint: disable=wrong-import-position
 from components.serving_manifest import executor as manifest  # pylint: disable=wrong-import-position
 from pipeline.definition import node_ids  # pylint: disable=wrong-import-position
@@ -46,6 +47,11 @@ class SpanResult:
   served_before_auc: float  # the model in service when the span arrived
   served_auc: float  # the model in service after the run's decision
   fallback_seconds: float = None
+  # The model in service, on every row of the span, as its drift report has
+  # it: estimated from its scores alone (CBPE) with the interval, and realized.
+  estimated_auc: float = None
+  estimated_auc_interval: tuple = None
+  realized_auc: float = None
 
 
 def _eval_files(store, run_report) -> list:
@@ -71,6 +77,13 @@ def _fallback_model_dir(store, run_report):
     return None
   model = queries.output_artifacts(store, trainer.execution.id)[specs.MODEL_KEY][0]
   return path_utils.serving_model_path(model.uri)
+
+
+def _performance(run_report) -> dict:
+  assessed = contract.read_drift_report(run_report.drift_report_uri).get("performance_drift") or {}
+  return {"estimated_auc": assessed.get("estimated_auc"),
+          "estimated_auc_interval": assessed.get("estimated_auc_interval"),
+          "realized_auc": assessed.get("realized_auc")}
 
 
 def _action(policy, run_report) -> str:
@@ -111,7 +124,8 @@ def replay(settings, *, data_root, first_window, last_span, output_dir, policy, 
         fallback_auc=auc(fallback_dir, files, label_key) if fallback_dir else None,
         served_before_auc=auc(before["model_path"], files, label_key),
         served_auc=auc(after["model_path"], files, label_key),
-        fallback_seconds=(run_report.fallback or {}).get("seconds"))
+        fallback_seconds=(run_report.fallback or {}).get("seconds"),
+        **_performance(run_report))
     write(span_line(result))
     results.append(result)
   return results, first
@@ -119,6 +133,13 @@ def replay(settings, *, data_root, first_window, last_span, output_dir, policy, 
 
 def _f(value) -> str:
   return "   -  " if value is None else f"{value:.4f}"
+
+
+def _estimate(r: SpanResult) -> str:
+  if r.estimated_auc is None:
+    return "-"
+  low, high = r.estimated_auc_interval
+  return f"{r.estimated_auc:.4f} ({low:.3f}-{high:.3f})"
 
 
 def span_line(r: SpanResult) -> str:
@@ -130,12 +151,12 @@ def span_line(r: SpanResult) -> str:
 
 def summary_table(results) -> str:
   header = (f"{'span':>4}  {'verdict':<10} {'served':<9} {'primary':>7} {'fallback':>8} "
-            f"{'served':>7} {'in service':>10}  action")
+            f"{'served':>7} {'in service':>10} {'estimated (interval)':>24} {'realized':>8}  action")
   lines = [header, "-" * len(header)]
   for r in results:
     lines.append(f"{r.span:>4}  {r.verdict:<10} {r.served_role:<9} {_f(r.primary_auc):>7} "
-                 f"{_f(r.fallback_auc):>8} {_f(r.served_auc):>7} {_f(r.served_before_auc):>10}  "
-                 f"{r.action}")
+                 f"{_f(r.fallback_auc):>8} {_f(r.served_auc):>7} {_f(r.served_before_auc):>10} "
+                 f"{_estimate(r):>24} {_f(r.realized_auc):>8}  {r.action}")
   return "\n".join(lines)
 
 

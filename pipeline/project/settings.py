@@ -72,7 +72,8 @@ DRIFT_THRESHOLDS = {
     "calibration_error": 0.05,  # served model's reliability error above which estimates are untrusted
 }
 # Chance that a report on unchanged data calls any feature drifting, before
-# the thresholds above are applied (split over all its tests: Bonferroni).
+# the thresholds above are applied (split over all its tests: Bonferroni);
+# also the level of the prediction and performance drop tests.
 DRIFT_FALSE_ALARM_RATE = 0.01
 # Act on the served model's AUC estimated from its own scores (no labels
 # needed): an estimated drop above "metric_drop" counts as drift even when no

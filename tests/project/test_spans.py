@@ -5,14 +5,12 @@ import json
 import shutil
 
 import pytest
-import tensorflow_data_validation as tfdv
 
 from components.drift_detector import adhoc
 from pipeline.definition import settings as settings_lib
 
 SETTINGS = settings_lib.load()
-OPTIONS = tfdv.StatsOptions(num_quantiles_histogram_buckets=SETTINGS.stats_quantile_buckets,
-                            num_rank_histogram_buckets=SETTINGS.stats_rank_buckets)
+BUCKETS = SETTINGS.summary_buckets()
 
 
 def _status(result, feature):
@@ -25,7 +23,7 @@ def test_real_taxi_drift_2016_against_2013_2014(tmp_path):
     shutil.copytree(SETTINGS.data_root / SETTINGS.span_folder(span),
                     baseline / SETTINGS.span_folder(span))
   result = adhoc.run(baseline, SETTINGS.data_root / SETTINGS.span_folder(2016),
-                     tmp_path / "report", SETTINGS.drift_config(), OPTIONS)
+                     tmp_path / "report", SETTINGS.drift_config(), **BUCKETS)
   assert result["verdict"] == "drift"
   assert {"payment_type", "fare", "company"} <= set(result["drifted_features"])
   company = _status(result, "company")["measures"]

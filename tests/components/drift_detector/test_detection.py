@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import tensorflow as tf
-import tensorflow_data_validation as tfdv
 
 from components.contracts import artifacts
 from components.drift_detector import adhoc
@@ -18,8 +17,7 @@ from pipeline.cli import commands
 from pipeline.definition import settings as settings_lib
 
 SETTINGS = settings_lib.load()
-OPTIONS = tfdv.StatsOptions(num_quantiles_histogram_buckets=SETTINGS.stats_quantile_buckets,
-                            num_rank_histogram_buckets=SETTINGS.stats_rank_buckets)
+BUCKETS = SETTINGS.summary_buckets()
 ROWS = 5000
 
 
@@ -45,7 +43,7 @@ def _detect(tmp_path, baseline: pd.DataFrame, current: pd.DataFrame) -> dict:
   baseline.to_csv(tmp_path / "baseline.csv", index=False)
   current.to_csv(tmp_path / "current.csv", index=False)
   return adhoc.run(tmp_path / "baseline.csv", tmp_path / "current.csv", tmp_path / "report",
-                   SETTINGS.drift_config(), OPTIONS)
+                   SETTINGS.drift_config(), **BUCKETS)
 
 
 def _status(result, feature):
@@ -99,7 +97,7 @@ def test_folders_of_spans_are_compared_whole_and_reported(tmp_path, data):
   (tmp_path / "current").mkdir()
   moved.to_csv(tmp_path / "current" / "rows.csv", index=False)
   result = adhoc.run(baseline, tmp_path / "current", tmp_path / "report",
-                     SETTINGS.drift_config(), OPTIONS)
+                     SETTINGS.drift_config(), **BUCKETS)
   assert result["verdict"] == "drift"
   assert {"cat_b", "num_a"} <= set(result["drifted_features"])
   assert not {"num_c", "num_d"} & set(result["drifted_features"])
