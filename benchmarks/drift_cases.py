@@ -52,6 +52,19 @@ def halves(frame: pd.DataFrame, seed: int) -> tuple:
   return shuffled.iloc[:middle].reset_index(drop=True), shuffled.iloc[middle:].reset_index(drop=True)
 
 
+def synthetic_table(rows: int, seed: int) -> pd.DataFrame:
+  """A table of no project: a skewed numeric column (a duration, a price), a
+  symmetric one, and a categorical one with a long tail of levels."""
+  rng = np.random.default_rng(seed)
+  levels = [f"level {i}" for i in range(12)]
+  weights = 1.0 / np.arange(1, len(levels) + 1)
+  return pd.DataFrame({
+      "skewed": rng.lognormal(mean=1.0, sigma=0.8, size=rows),
+      "symmetric": rng.normal(50.0, 10.0, size=rows),
+      "category": rng.choice(levels, size=rows, p=weights / weights.sum()),
+  })
+
+
 def _numeric(frame):
   return [c for c in frame.columns if frame[c].dtype.kind in "iuf" or str(frame[c].dtype) == "Int64"]
 

@@ -31,14 +31,11 @@ def _exists(location: str) -> bool:
 
 def _csv_files(location: str) -> list:
   """The file itself, or every *.csv under the folder."""
-  if artifact_files.is_local(location):
-    if not os.path.isdir(location):
-      return [location]
-    return sorted(str(p) for p in pathlib.Path(location).rglob("*.csv"))
-  gfile = _gfile()
-  if not gfile.isdir(location):
+  local = artifact_files.is_local(location)
+  if not (os.path.isdir(location) if local else _gfile().isdir(location)):
     return [location]
-  return sorted(os.path.join(folder, name) for folder, _, names in gfile.walk(location)
+  walk = os.walk(location, followlinks=True) if local else _gfile().walk(location)
+  return sorted(os.path.join(folder, name) for folder, _, names in walk
                 for name in names if name.endswith(".csv"))
 
 

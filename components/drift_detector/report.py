@@ -72,6 +72,10 @@ def _plot(feature: dict) -> str:
   axes.set_title(feature["feature"], fontsize=10)
   axes.legend(fontsize=8)
   figure.tight_layout()
+  return _data_url(figure)
+
+
+def _data_url(figure) -> str:
   buffer = io.BytesIO()
   figure.savefig(buffer, format="png")
   plt.close(figure)
@@ -108,7 +112,23 @@ def _performance_table(assessed: dict) -> str:
   ]
   return ("<h2>The served model's performance</h2><table>"
           + "".join(f"<tr><td>{html.escape(name)}</td><td>{html.escape(value)}</td></tr>"
-                    for name, value in rows) + "</table>")
+                    for name, value in rows) + "</table>"
+          + f"<img alt='reliability curve' src='{_reliability_plot(assessed['reliability_curve'])}'>")
+
+
+def _reliability_plot(curve) -> str:
+  """Observed positive rate against mean score per score bin, on the
+  reference: on the diagonal, the estimates can be trusted."""
+  figure, axes = plt.subplots(figsize=(3.6, 3.4), dpi=80)
+  axes.plot([0, 1], [0, 1], ":", color="grey", label="calibrated")
+  axes.plot([c[0] for c in curve], [c[1] for c in curve], "o-", color="#4c72b0",
+            label="served model")
+  axes.set_xlabel("mean score (bin)")
+  axes.set_ylabel("observed positive rate")
+  axes.set_title("Reliability on the reference", fontsize=10)
+  axes.legend(fontsize=8)
+  figure.tight_layout()
+  return _data_url(figure)
 
 
 _COLUMNS = ("psi", "distance", "ks", "share_shift", "new_level_share", "missing_reference",
