@@ -52,6 +52,10 @@ def halves(frame: pd.DataFrame, seed: int) -> tuple:
   return shuffled.iloc[:middle].reset_index(drop=True), shuffled.iloc[middle:].reset_index(drop=True)
 
 
+# The synthetic table's size: about the bundled training window's.
+SYNTHETIC_ROWS = 9600
+
+
 def synthetic_table(rows: int, seed: int) -> pd.DataFrame:
   """A table of no project: a skewed numeric column (a duration, a price), a
   symmetric one, and a categorical one with a long tail of levels."""

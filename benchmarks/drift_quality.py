@@ -2,7 +2,8 @@
 (defaults) on the same cases:
 
 - false alarms: random same-distribution splits of the project's default
-  training window and of a second table;
+  training window, of a second table, and of a synthetic table
+  (drift_cases.synthetic_table: the tests inject into it);
 - power: shifts of known size injected into one column of the held-out
   half (benchmarks/drift_cases.py), the share of seeds where that column is
   flagged;
@@ -40,6 +41,7 @@ def datasets(settings, extra: pathlib.Path) -> dict:
   tables = {f"spans {first}-{last}": drift_cases.project_spans(settings, range(first, last + 1))}
   if extra.exists():
     tables[extra.stem] = adhoc.read_table(extra)
+  tables["synthetic"] = drift_cases.synthetic_table(drift_cases.SYNTHETIC_ROWS, seed=0)
   return tables
 
 

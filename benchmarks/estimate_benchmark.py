@@ -20,7 +20,7 @@ import tensorflow as tf
 from components.contracts import artifacts as contract
 from components.contracts import model_io
 from components.drift_detector import executor, performance
-from pipeline.definition import settings as settings_lib
+from pipeline.definition import beam, settings as settings_lib
 from pipeline.mlmd import queries
 from pipeline.mlmd import store as mlmd_store
 from pipeline.runners import local
@@ -46,10 +46,10 @@ def main():
   output = args.output or pathlib.Path(tempfile.mkdtemp()) / "output"
   first, last = settings.default_spans
   served = local.run(settings, data_root=settings.data_root, spans=(first, last),
-                     output_dir=output, workers=args.workers)
+                     output_dir=output, beam=beam.Beam(workers=args.workers))
   for span in range(last + 1, settings.simulate_last_span + 1):
     local.monitor(settings, data_root=settings.data_root, span=span, output_dir=output,
-                  policy="alert", workers=args.workers)
+                  policy="alert", beam=beam.Beam(workers=args.workers))
   store = mlmd_store.open_store(local.Paths(output).metadata_config())
   evaluation, every_split = _example_files(store, "Split-eval"), _example_files(store, "Split-*")
   model, config = tf.saved_model.load(served.pushed_path), settings.drift_config()
@@ -69,9 +69,10 @@ def main():
     print(f"{span:>4} {len(scores):>6} {result['estimated_auc']:>10.4f} ({low:.4f}-{high:.4f}) "
           f"{result['realized_auc']:>8.4f} {error:>7.4f} {str(low <= result['realized_auc'] <= high):>6} "
           f"{result['estimated_accuracy']:>8.4f} {result['realized_accuracy']:>8.4f}")
-  print(f"calibration error on the reference: {result['calibration_error']:.4f} "
-        f"(estimates trusted up to {settings.drift_thresholds['calibration_error']})")
-
+  print(f"on the reference: realized AUC {result['reference_auc']:.4f}, estimated "
+        f"{result['reference_estimated_auc']:.4f}, calibration error "
+        f"{result['calibration_error']:.4f}; estimates "
+        + ("trusted" if result["trusted"] else "NOT trusted: " + "; ".join(result["untrusted_because"])))
 
 if __name__ == "__main__":
   main()

@@ -19,7 +19,7 @@ import time
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 # pylint: disable=wrong-import-position
-from pipeline.definition import node_ids, settings as settings_lib
+from pipeline.definition import beam, node_ids, settings as settings_lib
 from pipeline.runners import local
 
 _TRAINING = {"fallback": (node_ids.FALLBACK_TRANSFORM, node_ids.FALLBACK_TRAINER),
@@ -35,16 +35,17 @@ def main():
   shutil.rmtree(root, ignore_errors=True)
   quiet = lambda line: None  # pylint: disable=unnecessary-lambda-assignment
   settings = settings_lib.load()
+  beam_choice = beam.Beam(workers=args.workers)
   local.run(settings, data_root=settings.data_root, spans=(2013, 2015),
-            output_dir=root / "primary", workers=args.workers, write=quiet)
-  print(f"Beam: {local.beam_pipeline_args(args.workers)}; window 2015-2016, new span 2016")
+            output_dir=root / "primary", beam=beam_choice, write=quiet)
+  print(f"Beam: {beam_choice.args(settings)}; window 2015-2016, new span 2016")
   for policy, nodes in _TRAINING.items():
     output = root / policy
     shutil.copytree(root / "primary", output)
     start = time.monotonic()
     result = local.monitor(settings, data_root=settings.data_root, span=2016,
                            window=(2015, 2016), output_dir=output, policy=policy,
-                           workers=args.workers, write=quiet)
+                           beam=beam_choice, write=quiet)
     wall = time.monotonic() - start
     seconds = {e.node_id: e.seconds for e in result.executions if e.node_id in nodes}
     detail = ", ".join(f"{node} {seconds.get(node, float('nan')):.1f} s" for node in nodes)

@@ -17,22 +17,21 @@ import psutil
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 # pylint: disable=wrong-import-position
-from pipeline.definition import settings as settings_lib
+from pipeline.definition import beam, settings as settings_lib
 from pipeline.mlmd import queries, store as mlmd_store
 from pipeline.runners import local
 
 
-def timed_run(output_dir, workers):
-  """Runs the CLI; returns (seconds, peak RSS in MiB summed over the tree)."""
-  command = [sys.executable, "-m", "pipeline", "run", "--output-dir", str(output_dir)]
-  if workers:
-    command += ["--workers", str(workers)]
+def timed_run(output_dir, options=(), also=()):
+  """Runs `python -m pipeline run` with `options`; returns (seconds, peak RSS
+  in MiB summed over its process tree and the processes `also`)."""
+  command = [sys.executable, "-m", "pipeline", "run", "--output-dir", str(output_dir), *options]
   start = time.monotonic()
   process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL)
   root, peak = psutil.Process(process.pid), 0
   while process.poll() is None:
     try:
-      tree = [root] + root.children(recursive=True)
+      tree = [root] + root.children(recursive=True) + [psutil.Process(pid) for pid in also]
       peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
     except psutil.Error:
       pass  # a worker exited between listing and reading
@@ -51,14 +50,15 @@ def main():
   output_dir = args.output_dir or pathlib.Path(tempfile.mkdtemp(prefix="mf-bench-"))
   shutil.rmtree(output_dir, ignore_errors=True)
 
-  cold_seconds, cold_rss = timed_run(output_dir, args.workers)
+  options = ("--workers", str(args.workers)) if args.workers else ()
+  cold_seconds, cold_rss = timed_run(output_dir, options)
   settings = settings_lib.load()
   store = mlmd_store.open_store(local.Paths(output_dir.resolve()).metadata_config())
   cold_runs = [c.name for c in sorted(store.get_contexts_by_type("pipeline_run"), key=lambda c: c.id)]
-  rerun_seconds, rerun_rss = timed_run(output_dir, args.workers)
+  rerun_seconds, rerun_rss = timed_run(output_dir, options)
 
   workers = args.workers or settings.default_beam_workers
-  print(f"Beam: {local.beam_pipeline_args(workers)}")
+  print(f"Beam: {beam.Beam(settings.default_beam_profile, workers).args(settings)}")
   print(f"cold run:   {cold_seconds:6.1f} s wall, peak RSS {cold_rss:6.0f} MiB (process tree)")
   print(f"rerun:      {rerun_seconds:6.1f} s wall, peak RSS {rerun_rss:6.0f} MiB (nothing changed)")
   print("cold run, per component (MLMD create -> last update):")

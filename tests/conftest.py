@@ -37,10 +37,10 @@ def write_sample_spans(out_dir: pathlib.Path, spans=None, rows=SAMPLE_ROWS):
   return out_dir
 
 
-def run_pipeline(data_root, output_dir, spans=SAMPLE_WINDOW) -> Run:
+def run_pipeline(data_root, output_dir, spans=SAMPLE_WINDOW, beam=None) -> Run:
   paths = local.Paths(pathlib.Path(output_dir))
   before = _run_ids(paths)
-  report = local.run(SETTINGS, data_root=data_root, spans=spans, output_dir=output_dir)
+  report = local.run(SETTINGS, data_root=data_root, spans=spans, output_dir=output_dir, beam=beam)
   return Run(paths, report, [r for r in _run_ids(paths) if r not in before])
 
 

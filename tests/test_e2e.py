@@ -24,20 +24,24 @@ RESOLVERS = (n.TRAINING_WINDOW_RESOLVER, n.LATEST_BLESSED_MODEL_RESOLVER,
              n.CANDIDATE_LINEAGE_RESOLVER, n.SERVED_MODEL_RESOLVER)
 
 
-def _executions(run):
+def run_executions(run):
   store = run.store()
   return [e for run_id in run.run_ids
           for e in queries.run_executions(store, SETTINGS.pipeline_name, run_id)]
 
 
-def test_every_component_executed_successfully(first_run):
+def assert_every_component_completed(run):
   states = {}
-  for execution in _executions(first_run):
+  for execution in run_executions(run):
     states.setdefault(execution.node_id, set()).add(execution.state)
   for node in STANDARD_COMPONENTS + CUSTOM_COMPONENTS:
     # ImportSchemaGen runs once (ingest of the first span), then is reused.
     assert "COMPLETE" in states.get(node, set()), (node, states.get(node))
   assert not any("FAILED" in s for s in states.values()), states
+
+
+def test_every_component_executed_successfully(first_run):
+  assert_every_component_completed(first_run)
 
 
 def test_model_was_trained_on_every_span_of_the_window(first_run):
@@ -88,7 +92,7 @@ def test_served_model_needs_neither_outcomes_nor_optional_features(first_run):
 
 
 def test_rerun_with_nothing_changed_reuses_every_execution(first_run, second_run):
-  executions = _executions(second_run)
+  executions = run_executions(second_run)
   components = [e for e in executions if e.node_id not in RESOLVERS]
   assert {e.node_id for e in components} >= set(STANDARD_COMPONENTS)
   assert all(e.state == "CACHED" for e in components), [

@@ -35,7 +35,7 @@ from components.contracts import model_io
 from components.drift_detector import component as detecting
 from components.fallback_planner import component as planning
 from components.serving_manifest import executor as manifest
-from pipeline.definition import node_ids, resolvers
+from pipeline.definition import beam, node_ids, resolvers
 from pipeline.mlmd import queries
 from pipeline.mlmd import store as mlmd_store
 from pipeline.modeling import warm_start
@@ -44,6 +44,7 @@ from pipeline.runners import local
 from tests import conftest, project_data
 
 SETTINGS = project_data.SETTINGS
+IN_PROCESS = beam.Beam("direct", workers=1)
 LAST = project_data.window()[1]
 # The new spans a monitoring run is fed: right after the training window.
 NEW, NEXT = LAST + 1, LAST + 2
@@ -136,7 +137,7 @@ def _copy(first_run, root):
 
 def _monitor(paths, data_root, span):
   return local.monitor(SETTINGS, data_root=data_root, span=span, window=(span - 1, span),
-                       output_dir=paths.output_dir, policy="fallback", workers=1)
+                       output_dir=paths.output_dir, policy="fallback", beam=IN_PROCESS)
 
 
 def _node(run_report, node_id):
@@ -318,7 +319,7 @@ def test_the_retrain_policy_retrains_on_the_newest_window(first_run, roles, tmp_
   paths = _copy(first_run, root)
   _write_span(root / "spans", NEW, _corrupt(roles))
   result = local.monitor(SETTINGS, data_root=root / "spans", span=NEW, window=(LAST, NEW),
-                         output_dir=paths.output_dir, policy="retrain", workers=1)
+                         output_dir=paths.output_dir, policy="retrain", beam=IN_PROCESS)
   assert result.drift_verdict == "drift" and result.fallback is None
   store = _store(paths)
   states = {e.node_id: e.state for e in result.executions}

@@ -130,7 +130,9 @@ def _judge(found, p_values, limits, level):
   if drifts:
     return "drift", drifts, score
   if found["psi"] >= limits["psi_warn"] and p_values["psi"] <= level:
-    warns.insert(0, f"PSI {found['psi']:.3f} >= {limits['psi_warn']}; p = {p_values['psi']:.1e}")
+    warns.insert(0, f"PSI {found['psi']:.3f} >= {limits['psi_warn']} (drift from "
+                 f"{limits['psi_drift']}); p = {p_values['psi']:.1e} if unchanged "
+                 f"(test level {level:.1e})")
   return ("warn" if warns else "ok"), warns, score
 
 

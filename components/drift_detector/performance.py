@@ -100,8 +100,11 @@ def assess(ref_scores, ref_labels, cur_scores, cur_labels, thresholds: dict, thr
   Drift: a drop above metric_drop that is also unusual at `false_alarm_rate`
   for the row counts (realized: Hanley-McNeil standard errors; estimated:
   row resampling of both sides). An estimate counts only with
-  `act_on_estimate` and a model calibrated on the reference (expected
-  calibration error at most calibration_error).
+  `act_on_estimate` and a trusted estimator: the model is calibrated on the
+  reference (expected calibration error at most calibration_error), and the
+  estimate reproduces the reference's own realized AUC within metric_drop
+  (a few overconfident bins can pass the first check and still inflate the
+  estimate).
   """
   calibration = calibration_error(ref_scores, ref_labels)
   reference = estimate(ref_scores, threshold)
@@ -109,8 +112,16 @@ def assess(ref_scores, ref_labels, cur_scores, cur_labels, thresholds: dict, thr
             "reference_estimated_auc": reference["estimated_auc"],
             **estimate(cur_scores, threshold), "n_reference": len(ref_scores),
             "n_current": len(cur_scores), "calibration_error": calibration["error"],
-            "reliability_curve": calibration["curve"],
-            "trusted": calibration["error"] <= thresholds["calibration_error"]}
+            "reliability_curve": calibration["curve"]}
+  result["reference_gap"] = result["reference_estimated_auc"] - result["reference_auc"]
+  result["untrusted_because"] = [
+      reason for reason, failed in (
+          (f"calibration error {calibration['error']:.3f} > {thresholds['calibration_error']}",
+           calibration["error"] > thresholds["calibration_error"]),
+          (f"on the reference the estimate is {result['reference_gap']:+.3f} off its realized "
+           f"AUC (tolerated: {thresholds['metric_drop']})",
+           abs(result["reference_gap"]) > thresholds["metric_drop"])) if failed]
+  result["trusted"] = not result["untrusted_because"]
   result["estimated_drop"] = reference["estimated_auc"] - result["estimated_auc"]
   result["estimated_drop_p_value"] = significance.drop_p_value(
       result["estimated_drop"], reference["estimated_auc_se"], result["estimated_auc_se"])

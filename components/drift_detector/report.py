@@ -106,8 +106,11 @@ def _performance_table(assessed: dict) -> str:
       ("Accuracy on this span, estimated", figure("estimated_accuracy",
                                                   "estimated_accuracy_interval")),
       ("Accuracy on this span, realized", figure("realized_accuracy")),
-      ("Calibration error on the reference (estimates trusted up to the threshold)",
-       f"{assessed['calibration_error']:.3f}: {'trusted' if assessed['trusted'] else 'NOT trusted'}"),
+      ("AUC on the reference, estimated (the estimator checked where labels are known)",
+       figure("reference_estimated_auc")),
+      ("Calibration error on the reference", f"{assessed['calibration_error']:.3f}"),
+      ("Estimates", "trusted" if assessed["trusted"]
+       else "NOT trusted: " + "; ".join(assessed["untrusted_because"])),
       ("Status", assessed["status"]),
   ]
   return ("<h2>The served model's performance</h2><table>"

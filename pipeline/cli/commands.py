@@ -40,13 +40,18 @@ def rollback(settings, args) -> int:
   return 0
 
 
+def _beam(settings, args):
+  from pipeline.definition import beam
+  return beam.Beam(args.beam, getattr(args, "workers", 0), args.job_endpoint or "")
+
+
 def _compile_to(settings, args, output):
   from pipeline.runners import kubeflow
   cloud = kubeflow.defaults(settings, args)
   return kubeflow.compile_spec(
       settings, target=args.target, output=output, image=cloud["image"],
       pipeline_root=cloud["pipeline_root"], data_root=cloud["data_root"],
-      serving_dir=cloud["serving_dir"], beam_profile=args.beam_profile,
+      serving_dir=cloud["serving_dir"], beam=_beam(settings, args),
       project=cloud["project"], region=cloud["region"], span=args.span)
 
 
@@ -121,7 +126,7 @@ def run(settings, args) -> int:
     return 1
   return _summarize(settings, args, lambda: local.run(
       settings, data_root=args.data_root.resolve(), spans=args.spans,
-      output_dir=args.output_dir, workers=args.workers))
+      output_dir=args.output_dir, beam=_beam(settings, args)))
 
 
 def monitor(settings, args) -> int:
@@ -131,24 +136,29 @@ def monitor(settings, args) -> int:
   try:
     return _summarize(settings, args, lambda: local.monitor(
         settings, data_root=args.data_root.resolve(), span=args.span, window=args.window,
-        output_dir=args.output_dir, policy=args.policy, workers=args.workers))
+        output_dir=args.output_dir, policy=args.policy, beam=_beam(settings, args)))
   except (ValueError, RuntimeError) as error:  # bad window, or a node failed (see the log)
     return _error(error)
 
 
 def simulate(settings, args) -> int:
+  from pipeline.definition import beam
   from pipeline.operations import simulate as simulating
   if _missing_spans(settings, args.data_root, (args.first_window[0], args.last_span)):
     return 1
-  return simulating.main(settings, data_root=args.data_root.resolve(),
-                         first_window=args.first_window, last_span=args.last_span,
-                         output_dir=args.output_dir.resolve(), policy=args.policy,
-                         workers=args.workers)
+  try:
+    return simulating.main(settings, data_root=args.data_root.resolve(),
+                           first_window=args.first_window, last_span=args.last_span,
+                           output_dir=args.output_dir.resolve(), policy=args.policy,
+                           beam=_beam(settings, args))
+  except beam.BeamSetupError as error:
+    return _error(error)
 
 
 def _summarize(settings, args, execute) -> int:
   """Runs `execute`, prints the run's summary; exit 2 on bad data."""
   from components.anomaly_gate.executor import DataAnomaliesError
+  from pipeline.definition import beam
   from pipeline.mlmd import store as mlmd_store
   from pipeline.operations import model_card, report
   from pipeline.runners import local
@@ -157,7 +167,7 @@ def _summarize(settings, args, execute) -> int:
   except DataAnomaliesError as error:
     print(f"\nerror: {error}", file=sys.stderr)
     return 2
-  except mlmd_store.MetadataUnreachable as error:
+  except (mlmd_store.MetadataUnreachable, beam.BeamSetupError) as error:
     return _error(error)
   print()
   print(report.format_summary(result, local.Paths(args.output_dir.resolve()),

@@ -20,6 +20,14 @@ def parse_spans(text: str) -> tuple:
   return first, last
 
 
+def _beam_arguments(command, settings, default):
+  command.add_argument("--beam", "--beam-profile", default=default, choices=sorted(settings.beam_profiles),
+                       help=f"how Beam stages run (settings BEAM_PROFILES; default {default})")
+  command.add_argument("--job-endpoint", metavar="HOST:PORT",
+                       help="Beam job server of a portable profile (portable, flink, spark; "
+                            "default: settings BEAM_JOB_ENDPOINTS)")
+
+
 def build(settings) -> argparse.ArgumentParser:
   parser = argparse.ArgumentParser(prog="python -m pipeline", description=DESCRIPTION)
   commands = parser.add_subparsers(dest="command", required=True)
@@ -31,8 +39,6 @@ def build(settings) -> argparse.ArgumentParser:
                    help=f"spans to train on, N or FIRST-LAST (default {default_spans})")
   run.add_argument("--output-dir", type=pathlib.Path, default=settings.output_dir,
                    help="pipeline root, metadata DB and serving folder (default: output/)")
-  run.add_argument("--workers", type=int, default=settings.default_beam_workers,
-                   help="Beam DirectRunner worker processes (default: one per core)")
   monitor = commands.add_parser(
       "monitor", help="feed one new span: validate, check drift, act by the drift policy")
   monitor.add_argument("--span", type=int, required=True, help="the new span")
@@ -53,8 +59,11 @@ def build(settings) -> argparse.ArgumentParser:
   for command in (monitor, simulate):
     command.add_argument("--data-root", type=pathlib.Path, default=settings.data_root,
                          help=f"folder of span folders (default: {settings.data_root})")
+  for command in (run, monitor, simulate):
+    _beam_arguments(command, settings, settings.default_beam_profile)
     command.add_argument("--workers", type=int, default=settings.default_beam_workers,
-                         help="Beam DirectRunner worker processes (default: one per core)")
+                         help="DirectRunner worker processes, 1: in-process (default: "
+                              f"{settings.default_beam_workers})")
   monitor.add_argument("--output-dir", type=pathlib.Path, default=settings.output_dir,
                        help="where `run` wrote (default: output/)")
   simulate.add_argument("--output-dir", type=pathlib.Path, default=settings.output_dir / "simulate",
@@ -89,8 +98,7 @@ def build(settings) -> argparse.ArgumentParser:
     command.add_argument("--pipeline-root", help="artifact root (default: settings CLOUD_PIPELINE_ROOT)")
     command.add_argument("--data-root", help="span folders (default: settings CLOUD_DATA_ROOT)")
     command.add_argument("--serving-dir", help="push destination (default: settings CLOUD_SERVING_DIR)")
-    command.add_argument("--beam-profile", default="direct",
-                         help="direct, dataflow, flink or spark (settings BEAM_PROFILES)")
+    _beam_arguments(command, settings, "direct")
     command.add_argument("--project", help="GCP project (default: $GOOGLE_CLOUD_PROJECT)")
     command.add_argument("--region", help="GCP region (default: settings GCP_REGION)")
     command.add_argument("--endpoint", help="KFP API endpoint (default: $KFP_ENDPOINT)")

@@ -34,6 +34,7 @@ class Settings:
   min_auc: float
   max_auc_drop: float
   slice_features: tuple
+  default_beam_profile: str
   default_beam_workers: int
   drift_thresholds: dict
   drift_feature_thresholds: dict
@@ -65,6 +66,7 @@ class Settings:
   kfp_endpoint: str
   cloud_span: int
   beam_profiles: dict
+  beam_job_endpoints: dict
   # From features.py: the label and the raw columns around it.
   label_key: str
   outcome_columns: tuple
@@ -103,12 +105,6 @@ class Settings:
         # The served model's metric is re-assessed only where these exist.
         "outcome_columns": list(self.outcome_columns),
     }
-
-  def beam_profile_args(self, profile: str, **values) -> list:
-    """The Beam arguments of a named cloud profile, placeholders filled."""
-    if profile not in self.beam_profiles:
-      raise ValueError(f"unknown Beam profile {profile!r}; choose one of {sorted(self.beam_profiles)}")
-    return [arg.format(**values) for arg in self.beam_profiles[profile]]
 
 
 _DERIVED = {"label_key", "outcome_columns", "label_source_columns", "model_inputs"}

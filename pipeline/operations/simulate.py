@@ -51,6 +51,7 @@ class SpanResult:
   # it: estimated from its scores alone (CBPE) with the interval, and realized.
   estimated_auc: float = None
   estimated_auc_interval: tuple = None
+  estimate_trusted: bool = None  # the report's check of the estimator on the reference
   realized_auc: float = None
 
 
@@ -83,6 +84,7 @@ def _performance(run_report) -> dict:
   assessed = contract.read_drift_report(run_report.drift_report_uri).get("performance_drift") or {}
   return {"estimated_auc": assessed.get("estimated_auc"),
           "estimated_auc_interval": assessed.get("estimated_auc_interval"),
+          "estimate_trusted": assessed.get("trusted"),
           "realized_auc": assessed.get("realized_auc")}
 
 
@@ -98,12 +100,12 @@ def _action(policy, run_report) -> str:
   return f"fallback without {excluded}: {'SERVED' if fallback['served'] else 'not served'}"
 
 
-def replay(settings, *, data_root, first_window, last_span, output_dir, policy, workers, write):
+def replay(settings, *, data_root, first_window, last_span, output_dir, policy, beam, write):
   """Runs the replay; returns the SpanResults, one per monitored span."""
   paths = local.Paths(pathlib.Path(output_dir))
   label_key = settings.drift_config()["label_key"]
   first = local.run(settings, data_root=data_root, spans=first_window, output_dir=output_dir,
-                    workers=workers, write=write)
+                    beam=beam, write=write)
   if not first.pushed_version:
     raise RuntimeError("the first window's model was not pushed; nothing to monitor")
   primary_dir = first.pushed_path  # the primary-only baseline: never replaced
@@ -111,7 +113,7 @@ def replay(settings, *, data_root, first_window, last_span, output_dir, policy, 
   for span in range(first_window[1] + 1, last_span + 1):
     before = manifest.read(str(paths.serving_dir))
     run_report = local.monitor(settings, data_root=data_root, span=span, output_dir=output_dir,
-                               policy=policy, workers=workers, write=write)
+                               policy=policy, beam=beam, write=write)
     store = mlmd_store.open_store(paths.metadata_config())
     files = _eval_files(store, run_report)
     after = manifest.read(str(paths.serving_dir))
@@ -139,12 +141,13 @@ def _estimate(r: SpanResult) -> str:
   if r.estimated_auc is None:
     return "-"
   low, high = r.estimated_auc_interval
-  return f"{r.estimated_auc:.4f} ({low:.3f}-{high:.3f})"
+  untrusted = "" if r.estimate_trusted else "*"
+  return f"{r.estimated_auc:.4f} ({low:.3f}-{high:.3f}){untrusted}"
 
 
 def span_line(r: SpanResult) -> str:
   drifted = ", ".join(r.top_drifted) or "-"
-  return (f"== span {r.span}: drift {r.verdict} [{drifted}]; action: {r.action}; serving "
+  return (f"== span {r.span}: verdict {r.verdict} [{drifted}]; action: {r.action}; serving "
           f"{r.served_version} ({r.served_role}); AUC primary {_f(r.primary_auc)}, fallback "
           f"{_f(r.fallback_auc)}, served {_f(r.served_auc)}")
 
@@ -157,6 +160,9 @@ def summary_table(results) -> str:
     lines.append(f"{r.span:>4}  {r.verdict:<10} {r.served_role:<9} {_f(r.primary_auc):>7} "
                  f"{_f(r.fallback_auc):>8} {_f(r.served_auc):>7} {_f(r.served_before_auc):>10} "
                  f"{_estimate(r):>24} {_f(r.realized_auc):>8}  {r.action}")
+  if any(r.estimated_auc is not None and not r.estimate_trusted for r in results):
+    lines.append("* estimate not trusted: its drift report says why (calibration, or the "
+                 "estimate misses the reference's own AUC)")
   return "\n".join(lines)
 
 
@@ -184,10 +190,10 @@ def plot(results, path: pathlib.Path, min_auc: float) -> None:
   plt.close(fig)
 
 
-def main(settings, *, data_root, first_window, last_span, output_dir, policy, workers) -> int:
+def main(settings, *, data_root, first_window, last_span, output_dir, policy, beam) -> int:
   write = functools.partial(print, file=sys.stdout, flush=True)
   results, first = replay(settings, data_root=data_root, first_window=first_window, last_span=last_span,
-                          output_dir=output_dir, policy=policy, workers=workers, write=write)
+                          output_dir=output_dir, policy=policy, beam=beam, write=write)
   write("\n" + summary_table(results))
   tuned = [e.seconds for e in first.executions
            if e.node_id in (node_ids.TRANSFORM, node_ids.TUNER, node_ids.TRAINER)]

@@ -44,9 +44,10 @@ MAX_AUC_DROP = 0.01
 # Slices reported by TFMA (payment type: the leakage-prone feature).
 SLICE_FEATURES = (("payment_type",), ("trip_start_hour",))
 
-# Beam: DirectRunner in multi-processing mode, one worker process per core.
-# Each Beam stage then pays a few seconds to start its workers, which
-# dominates on the bundled 15k rows; `--workers 1` runs in-process instead.
+# Beam for local runs: a profile of BEAM_PROFILES (below) and the
+# DirectRunner's worker processes (1: in-process). Chosen by measurement:
+# benchmarks/README.md, "Beam runner".
+DEFAULT_BEAM_PROFILE = "direct"
 DEFAULT_BEAM_WORKERS = os.cpu_count() or 1
 
 # TODO(step 10): Tune drift detection to your data: thresholds, and the
@@ -150,22 +151,33 @@ KFP_ENDPOINT = ""
 # Span a cloud run ingests and trains on (KFP v2 cannot resolve a window).
 CLOUD_SPAN = 2014
 
-# Beam profiles for cloud runs, each with the arguments its runner needs.
-# {project}, {region}, {pipeline_root} and {image} are filled in at compile time.
+# Beam profiles: how the Beam stages (ExampleGen, StatisticsGen, Transform,
+# Evaluator) run. Local runs (`--beam` on run, monitor, simulate) and cloud
+# compiles (`--beam` on compile, submit) take the same names. Placeholders:
+# {workers} and {direct_mode} from --workers; {job_endpoint} from
+# --job-endpoint or BEAM_JOB_ENDPOINTS; {project}, {region}, {pipeline_root}
+# and {image} at compile time.
+_PORTABLE = ["--runner=PortableRunner", "--job_endpoint={job_endpoint}"]
 BEAM_PROFILES = {
-    # In-container DirectRunner: fine for small spans, no extra service.
-    "direct": ["--runner=DirectRunner", "--direct_running_mode=multi_processing",
-               "--direct_num_workers=0"],
+    # DirectRunner on this machine (or in the container): in-process with one
+    # worker, else one process per worker (0: one per core).
+    "direct": ["--runner=DirectRunner", "--direct_running_mode={direct_mode}",
+               "--direct_num_workers={workers}"],
+    # Any Beam job server (e.g. `python -m apache_beam.runners.portability.
+    # local_job_service_main --port 8099`); the SDK harness runs in this process.
+    "portable": _PORTABLE + ["--environment_type=LOOPBACK"],
+    # Apache Flink / Spark: their Beam job server, and an SDK worker pool next
+    # to each task manager / executor (the pipeline image, started with
+    # --worker_pool) that runs this code.
+    "flink": _PORTABLE + ["--environment_type=EXTERNAL", "--environment_config=localhost:50000"],
+    "spark": _PORTABLE + ["--environment_type=EXTERNAL", "--environment_config=localhost:50000"],
     # Google Cloud Dataflow: a staging/temp bucket and the same image for workers.
     "dataflow": ["--runner=DataflowRunner", "--project={project}", "--region={region}",
                  "--temp_location={pipeline_root}/beam/tmp",
                  "--staging_location={pipeline_root}/beam/staging",
                  "--sdk_container_image={image}", "--experiments=use_runner_v2"],
-    # Apache Flink: a Flink cluster and a Beam job server next to it.
-    "flink": ["--runner=PortableRunner", "--job_endpoint=flink-jobserver:8099",
-              "--environment_type=EXTERNAL", "--environment_config=localhost:50000"],
-    # Apache Spark: a Spark cluster and a Beam Spark job server.
-    "spark": ["--runner=PortableRunner", "--job_endpoint=spark-jobserver:8099",
-              "--environment_type=EXTERNAL", "--environment_config=localhost:50000"],
 }
+# Default job server of each portable profile; --job-endpoint overrides.
+BEAM_JOB_ENDPOINTS = {"portable": "localhost:8099", "flink": "flink-jobserver:8099",
+                      "spark": "spark-jobserver:8099"}
 

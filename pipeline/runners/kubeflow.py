@@ -35,12 +35,12 @@ def cloud_run_spec(settings, *, pipeline_root, data_root, serving_dir, beam_args
 
 
 def compile_spec(settings, *, target, output: pathlib.Path, image, pipeline_root, data_root,
-                 serving_dir, beam_profile, project, region, span) -> pathlib.Path:
+                 serving_dir, beam, project, region, span) -> pathlib.Path:
   """Writes the pipeline spec: JSON PipelineJob for Vertex, YAML for KFP v2."""
   if output.suffix != TARGET_SUFFIX[target]:
     raise ValueError(f"--output for {target} must end in {TARGET_SUFFIX[target]}")
-  beam_args = settings.beam_profile_args(beam_profile, project=project, region=region,
-                                         pipeline_root=pipeline_root, image=image)
+  beam_args = beam.args(settings, project=project, region=region,
+                        pipeline_root=pipeline_root, image=image)
   pipeline = create_pipeline(settings, cloud_run_spec(
       settings, pipeline_root=pipeline_root, data_root=data_root, serving_dir=serving_dir,
       beam_args=beam_args, span=span))

@@ -13,6 +13,7 @@ from tfx import v1 as tfx
 
 from components.contracts import artifacts as contract
 
+from pipeline.definition import beam as beam_lib
 from pipeline.definition.pipeline import create_pipeline
 from pipeline.definition.settings import RunSpec
 from pipeline.mlmd import queries, store as mlmd_store
@@ -104,28 +105,22 @@ def _tfx_logs_to(log_path, progress):
     absl.logging.set_verbosity(saved[0])
 
 
-def beam_pipeline_args(workers: int) -> tuple:
-  """Beam's DirectRunner: in-process with one worker, else one process per
-  worker (each Beam stage then pays a few seconds to start them)."""
-  if workers < 1:
-    raise ValueError(f"--workers must be at least 1, got {workers}")
-  mode = "multi_processing" if workers > 1 else "in_memory"
-  return ("--runner=DirectRunner", f"--direct_running_mode={mode}",
-          f"--direct_num_workers={workers}")
+def default_beam(settings) -> beam_lib.Beam:
+  return beam_lib.Beam(settings.default_beam_profile, settings.default_beam_workers)
 
 
-def run_spec(settings, *, data_root, ingest_span, train_spans, stage, paths, workers,
+def run_spec(settings, *, data_root, ingest_span, train_spans, stage, paths, beam_args,
              drift_policy) -> RunSpec:
   """A local run: everything under `paths`, MLMD from the environment."""
   return RunSpec(
       stage=stage, ingest_span=ingest_span, train_spans=tuple(train_spans),
       data_root=str(data_root), pipeline_root=str(paths.pipeline_root),
       serving_dir=str(paths.serving_dir), schema_path=str(settings.schema_path),
-      beam_pipeline_args=beam_pipeline_args(workers), drift_policy=drift_policy,
+      beam_pipeline_args=tuple(beam_args), drift_policy=drift_policy,
       metadata_connection_config=paths.metadata_config())
 
 
-def run(settings, *, data_root, spans, output_dir, workers=None,
+def run(settings, *, data_root, spans, output_dir, beam=None,
         write=None) -> report.RunReport:
   """Ingests and validates every span of `spans` (first, last), then trains.
 
@@ -135,12 +130,12 @@ def run(settings, *, data_root, spans, output_dir, workers=None,
   """
   first, last = spans
   steps = [(span, "ingest" if span != last else "train") for span in range(first, last + 1)]
-  return _execute(settings, data_root, steps, spans, output_dir, workers, settings.drift_policy,
+  return _execute(settings, data_root, steps, spans, output_dir, beam, settings.drift_policy,
                   write)
 
 
 def monitor(settings, *, data_root, span, output_dir, window=None, policy=None,
-            workers=None, write=None) -> report.RunReport:
+            beam=None, write=None) -> report.RunReport:
   """Feeds one new span: validates it, checks it for drift against the
   served model, and acts by `policy` (alert, fallback or retrain, which
   train on `window`, the spans (first, last) ending with `span`; by default
@@ -157,7 +152,7 @@ def monitor(settings, *, data_root, span, output_dir, window=None, policy=None,
     raise ValueError(f"span(s) {missing} of the training window {window[0]}-{window[1]} were never "
                      f"ingested into {output_dir}: monitor them first (in time order), or pass "
                      f"--window {span}-{span}")
-  return _execute(settings, data_root, [(span, "monitor")], window, output_dir, workers,
+  return _execute(settings, data_root, [(span, "monitor")], window, output_dir, beam,
                   policy or settings.drift_policy, write)
 
 
@@ -173,13 +168,16 @@ def _newest_run(store):
     return None
 
 
-def _execute(settings, data_root, steps, window, output_dir, workers, policy, write):
+def _execute(settings, data_root, steps, window, output_dir, beam, policy, write):
   # Bound now: the run redirects sys.stdout to the log file.
   write = write or functools.partial(print, file=sys.stdout, flush=True)
   paths = Paths(pathlib.Path(output_dir).resolve())
   paths.output_dir.mkdir(parents=True, exist_ok=True)
-  workers = workers or settings.default_beam_workers
-  mlmd_store.open_store(paths.metadata_config())  # fail fast, and clearly, if unreachable
+  beam = beam or default_beam(settings)
+  beam_args = beam.args(settings)
+  # Fail fast, and clearly, if MLMD or a Beam job server is unreachable.
+  beam_lib.check_reachable(beam_args, beam.profile)
+  mlmd_store.open_store(paths.metadata_config())
   log_path = paths.output_dir / "logs" / time.strftime("run-%Y%m%d-%H%M%S.log")
   log_path.parent.mkdir(exist_ok=True)
   write(f"Full log: {log_path}")
@@ -191,7 +189,7 @@ def _execute(settings, data_root, steps, window, output_dir, workers, policy, wr
       try:
         tfx.orchestration.LocalDagRunner().run(create_pipeline(settings, run_spec(
             settings, data_root=data_root, ingest_span=span, train_spans=window, stage=stage,
-            paths=paths, workers=workers, drift_policy=policy)))
+            paths=paths, beam_args=beam_args, drift_policy=policy)))
       finally:  # a failed run (e.g. stopped by the AnomalyGate) gets its provenance too
         store = mlmd_store.open_store(paths.metadata_config())
         after = _newest_run(store)

@@ -1,12 +1,12 @@
 """Command-line parsing and input errors that need no pipeline run."""
 import argparse
+import socket
 
 import pytest
 
 from pipeline import __main__ as cli
 from pipeline.cli import parser
 from pipeline.definition import settings as settings_lib
-from pipeline.runners import local
 
 SETTINGS = settings_lib.load()
 FIRST, LAST = SETTINGS.default_spans
@@ -60,12 +60,20 @@ def test_defaults_come_from_the_settings():
   assert args.spans == (FIRST, LAST) and args.data_root == SETTINGS.data_root
   assert args.output_dir == SETTINGS.output_dir and args.workers == SETTINGS.default_beam_workers
   compiled = parser.build(SETTINGS).parse_args(["compile", "--target", "vertex", "--output", "x.json"])
-  assert compiled.span == SETTINGS.cloud_span and compiled.beam_profile == "direct"
+  assert compiled.span == SETTINGS.cloud_span and compiled.beam == "direct"
+  assert args.beam == SETTINGS.default_beam_profile
 
 
-def test_beam_arguments():
-  assert "--direct_running_mode=multi_processing" in local.beam_pipeline_args(2)
-  assert "--direct_num_workers=2" in local.beam_pipeline_args(2)
-  assert "--direct_running_mode=in_memory" in local.beam_pipeline_args(1)
-  with pytest.raises(ValueError):
-    local.beam_pipeline_args(0)
+def test_an_unreachable_job_server_fails_before_anything_runs(tmp_path, capsys):
+  with socket.socket() as probe:  # a free port: nothing listens there once closed
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+  code = cli.main(["run", "--beam", "flink", "--job-endpoint", f"127.0.0.1:{port}",
+                   "--output-dir", str(tmp_path)])
+  message = capsys.readouterr().err
+  assert code == 1 and f"no Beam job server answers at 127.0.0.1:{port}" in message
+  assert "'flink'" in message and "nothing has run" in message
+  assert not (tmp_path / "metadata.sqlite").exists()
+  code = cli.main(["run", "--beam", "portable", "--job-endpoint", "no-port",
+                   "--output-dir", str(tmp_path)])
+  assert code == 1 and "HOST:PORT" in capsys.readouterr().err

@@ -28,7 +28,7 @@ def _nodes(stage, policy, tmp_path):
   pipeline = create_pipeline(SETTINGS, local.run_spec(
       SETTINGS, data_root=str(SETTINGS.data_root), ingest_span=NEW_SPAN,
       train_spans=(NEW_SPAN - 1, NEW_SPAN), stage=stage,
-      paths=local.Paths(pathlib.Path(tmp_path)), workers=1, drift_policy=policy))
+      paths=local.Paths(pathlib.Path(tmp_path)), beam_args=(), drift_policy=policy))
   return [c.id for c in pipeline.components]
 
 

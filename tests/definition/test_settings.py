@@ -46,14 +46,6 @@ def test_drift_config_names_the_transformed_label_and_the_outcome_columns():
   assert config["ignored_features"] == list(SETTINGS.drift_ignored_features)
 
 
-def test_beam_profiles_fill_their_placeholders():
-  args = SETTINGS.beam_profile_args("dataflow", project="acme", region="r", pipeline_root="gs://b",
-                                    image="img")
-  assert "--project=acme" in args and not any("{" in a for a in args)
-  with pytest.raises(ValueError, match="unknown Beam profile"):
-    SETTINGS.beam_profile_args("nope")
-
-
 def test_run_spec_validation():
   assert _spec().trains and not _spec().fallback
   assert _spec(stage="monitor", drift_policy="fallback").fallback

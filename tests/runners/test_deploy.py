@@ -30,7 +30,6 @@ DEPENDS = {n.STATISTICS_GEN: {n.EXAMPLE_GEN}, n.EXAMPLE_VALIDATOR: {n.STATISTICS
            n.COMPATIBILITY_GUARD: {n.EVALUATOR, n.TRAINER},
            n.PUSHER: {n.COMPATIBILITY_GUARD, n.EVALUATOR, n.TRAINER},
            n.SERVING_MANIFEST: {n.PUSHER}}
-BEAM_COMPONENTS = (n.EXAMPLE_GEN, n.STATISTICS_GEN, n.TRANSFORM, n.EVALUATOR)
 
 
 def _compile(tmp_path_factory, target, suffix, *extra):
@@ -92,7 +91,7 @@ def test_image_pipeline_root_and_beam_arguments(vertex_spec, kubeflow_spec):
     assert images == {IMAGE}
     expected = SETTINGS.beam_profile_args(profile, project="acme", region=SETTINGS.gcp_region,
                                           pipeline_root=ROOT, image=IMAGE)
-    for node in BEAM_COMPONENTS:
+    for node in n.BEAM_COMPONENTS:
       args = executors[f"{node}_executor"]["container"]["args"]
       assert all(arg in args for arg in expected), (node, args)
   dataflow_args = vertex_spec[1]["pipelineSpec"]["deploymentSpec"]["executors"][f"{n.TRANSFORM}_executor"]

@@ -94,3 +94,15 @@ def test_auc_standard_error_matches_resampling():
   auc, positives = roc_auc_score(labels, scores), int(labels.sum())
   expected = significance.auc_standard_error(auc, positives, 800 - positives)
   assert np.std(resampled) == pytest.approx(expected, rel=0.2)
+
+
+def test_an_estimator_that_misses_the_reference_auc_is_not_trusted():
+  # High scores pushed up (the served taxi model's pattern): the reliability
+  # error stays under 0.05, yet the estimated AUC on the reference itself
+  # overshoots what its labels show.
+  scores, labels = _calibrated(4)
+  sharpened = np.clip(np.where(scores > 0.5, 0.5 + (scores - 0.5) * 1.8, scores), 0, 1)
+  result = _assess((sharpened, labels), (sharpened[:800], None), labelled=False)
+  assert result["calibration_error"] <= 0.05
+  assert result["reference_gap"] > 0.02
+  assert not result["trusted"] and "off its realized AUC" in result["untrusted_because"][0]

@@ -23,7 +23,7 @@ def test_the_estimate_and_the_realized_auc_are_shown_side_by_side():
   low, high = assessed["estimated_auc_interval"]
   assert f"{assessed['estimated_auc']:.3f} (95% interval {low:.3f} to {high:.3f})" in page
   assert f"realized (labels)</td><td>{assessed['realized_auc']:.3f}" in page
-  assert ": trusted" in page and "reliability curve" in page
+  assert "<td>Estimates</td><td>trusted</td>" in page and "reliability curve" in page
 
 
 def test_an_uncalibrated_model_is_said_to_be_untrusted_and_labels_missing():
