@@ -28,12 +28,14 @@ import tensorflow_transform as tft
 from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.utils import path_utils
 
+from components.anomaly_gate import component as gating
 from components.champion_challenger import component as deciding
 from components.compatibility_guard import component as guarding
 from components.contracts import artifacts as contract
 from components.contracts import model_io
 from components.drift_detector import component as detecting
 from components.fallback_planner import component as planning
+from components.serving_manifest import component as activating
 from components.serving_manifest import executor as manifest
 from pipeline.definition import beam, node_ids, resolvers
 from pipeline.mlmd import queries
@@ -41,7 +43,7 @@ from pipeline.mlmd import store as mlmd_store
 from pipeline.modeling import warm_start
 from pipeline.operations import model_card, report
 from pipeline.runners import local
-from tests import conftest, project_data
+from tests import conftest, project_data, ram_replay
 
 SETTINGS = project_data.SETTINGS
 IN_PROCESS = beam.Beam("direct", workers=1)
@@ -343,3 +345,60 @@ def test_the_retrain_policy_retrains_on_the_newest_window(first_run, roles, tmp_
   assert result.blessed and active["active_version"] == result.pushed_version
   assert active["role"] == "primary"
   assert active["previous"]["active_version"] == first_run.report.pushed_version
+
+
+# Each custom component of the drifted run, by node id: its executor class.
+CUSTOM_EXECUTORS = {
+    node_ids.ANOMALY_GATE: gating.AnomalyGate,
+    node_ids.DRIFT_DETECTOR: detecting.DriftDetector,
+    node_ids.FALLBACK_PLANNER: planning.FallbackPlanner,
+    node_ids.CHAMPION_CHALLENGER: deciding.ChampionChallenger,
+    node_ids.FALLBACK_COMPATIBILITY_GUARD: guarding.CompatibilityGuard,
+    node_ids.FALLBACK_SERVING_MANIFEST: activating.ServingManifest,
+}
+
+
+def _as_local(value, replayed_inputs, local_inputs):
+  """`value` with every ram:// input URI of the replay put back to the local one."""
+  text = value.decode() if isinstance(value, bytes) else value
+  if not isinstance(text, str):
+    return value
+  for key, artifacts in replayed_inputs.items():
+    for replayed, original in zip(artifacts, local_inputs[key]):
+      text = text.replace(replayed.uri, original.uri)
+  return text
+
+
+@pytest.mark.parametrize("node", sorted(CUSTOM_EXECUTORS))
+def test_each_custom_executor_gives_the_same_result_on_ram_uris(replay, node):
+  # What a cloud orchestrator does with gs:// URIs: the component's real
+  # inputs of the drifted run, copied to TensorFlow's ram:// filesystem.
+  paths, _, drifted, _, _ = replay
+  store = _store(paths)
+  execution = _node(drifted, node).execution
+  serving_dir = f"ram://serving-{node}"
+  inputs, outputs, _ = ram_replay.replay(
+      store, execution, CUSTOM_EXECUTORS[node].EXECUTOR_SPEC.executor_class,
+      parameters={"serving_dir": serving_dir} if node == node_ids.FALLBACK_SERVING_MANIFEST else None)
+  local_inputs = ram_replay.as_tfx(store, queries.input_artifacts(store, execution.id))
+  same = lambda value: _as_local(value, inputs, local_inputs)  # pylint: disable=unnecessary-lambda-assignment
+  local_outputs = ram_replay.local_outputs(store, execution)
+  assert sorted(outputs) == sorted(local_outputs)
+  for key, (output,) in outputs.items():
+    (original,) = local_outputs[key]
+    replayed_files, original_files = ram_replay.files(output.uri), ram_replay.files(original.uri)
+    assert sorted(replayed_files) == sorted(original_files), key
+    for name, content in replayed_files.items():
+      if name.endswith(".json"):
+        assert json.loads(same(content)) == json.loads(original_files[name]), (key, name)
+      elif not name.endswith(".html"):  # the HTML embeds the same figures, re-rendered
+        assert content == original_files[name], (key, name)
+    properties = output.mlmd_artifact.custom_properties
+    assert {p: same(output.get_custom_property(p)) for p in properties} == {
+        p: original.get_custom_property(p) for p in properties}, key
+  if node == node_ids.FALLBACK_SERVING_MANIFEST:
+    written = manifest.read(serving_dir)
+    expected = manifest.read(str(paths.serving_dir))
+    for varying in ("activated_at", "previous"):  # the ram:// serving folder starts empty
+      written.pop(varying), expected.pop(varying)
+    assert written == expected
