@@ -11,6 +11,7 @@ import yaml
 
 from pipeline import __main__ as cli
 from components.contracts import artifacts as contract
+from pipeline.definition import beam
 from pipeline.definition import node_ids as n
 from pipeline.definition import settings as settings_lib
 from pipeline.runners import kubeflow
@@ -42,7 +43,7 @@ def _compile(tmp_path_factory, target, suffix, *extra):
 
 @pytest.fixture(scope="module")
 def vertex_spec(tmp_path_factory):
-  path = _compile(tmp_path_factory, "vertex", ".json", "--beam-profile", "dataflow")
+  path = _compile(tmp_path_factory, "vertex", ".json", "--beam", "dataflow")
   return path, json.loads(path.read_text())
 
 
@@ -89,8 +90,8 @@ def test_image_pipeline_root_and_beam_arguments(vertex_spec, kubeflow_spec):
     executors = spec["deploymentSpec"]["executors"]
     images = {e["container"]["image"] for e in executors.values() if "container" in e}
     assert images == {IMAGE}
-    expected = SETTINGS.beam_profile_args(profile, project="acme", region=SETTINGS.gcp_region,
-                                          pipeline_root=ROOT, image=IMAGE)
+    expected = beam.Beam(profile).args(SETTINGS, project="acme", region=SETTINGS.gcp_region,
+                                       pipeline_root=ROOT, image=IMAGE)
     for node in n.BEAM_COMPONENTS:
       args = executors[f"{node}_executor"]["container"]["args"]
       assert all(arg in args for arg in expected), (node, args)

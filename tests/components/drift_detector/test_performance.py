@@ -97,7 +97,7 @@ def test_auc_standard_error_matches_resampling():
 
 
 def test_an_estimator_that_misses_the_reference_auc_is_not_trusted():
-  # High scores pushed up (the served taxi model's pattern): the reliability
+  # High scores pushed up (an overconfident model's pattern): the reliability
   # error stays under 0.05, yet the estimated AUC on the reference itself
   # overshoots what its labels show.
   scores, labels = _calibrated(4)
