@@ -2,15 +2,14 @@
 
 The summaries are computed exactly from the tables (pandas with the pyarrow
 reader), as TFDV's statistics with the project's bucket counts would give
-them, and judged by the DriftDetector's own rule. Local paths need no
-TensorFlow, so the check starts in about a second; other filesystems
-(gs://) go through tf.io.gfile.
+them, and judged by the DriftDetector's own rule. Files are read through
+tf.io.gfile, so gs:// works as local paths do.
 """
 import io
 import os
-import pathlib
 
 import pandas as pd
+import tensorflow as tf
 
 from components.contracts import files as artifact_files
 from components.drift_detector import drift, report, summaries
@@ -20,28 +19,15 @@ class DriftInputError(ValueError):
   """Bad input to the ad-hoc drift check; the message says which and why."""
 
 
-def _gfile():
-  import tensorflow as tf  # pylint: disable=import-outside-toplevel
-  return tf.io.gfile
-
-
-def _exists(location: str) -> bool:
-  return os.path.exists(location) if artifact_files.is_local(location) else _gfile().exists(location)
-
-
 def _csv_files(location: str) -> list:
-  """The file itself, or every *.csv under the folder."""
-  local = artifact_files.is_local(location)
-  if not (os.path.isdir(location) if local else _gfile().isdir(location)):
+  """The file itself, or every *.csv under the folder (symlinked folders too)."""
+  if not tf.io.gfile.isdir(location):
     return [location]
-  walk = os.walk(location, followlinks=True) if local else _gfile().walk(location)
-  return sorted(os.path.join(folder, name) for folder, _, names in walk
+  return sorted(os.path.join(folder, name) for folder, _, names in tf.io.gfile.walk(location)
                 for name in names if name.endswith(".csv"))
 
 
 def _read_csv(path: str) -> pd.DataFrame:
-  if artifact_files.is_local(path):
-    return pd.read_csv(path, engine="pyarrow")
   with artifact_files.open_file(path, "rb") as f:  # pyarrow cannot stream from a GFile
     return pd.read_csv(io.BytesIO(f.read()), engine="pyarrow")
 
@@ -50,7 +36,7 @@ def read_table(location) -> pd.DataFrame:
   """A CSV file, or every *.csv under a folder (e.g. a span folder); local
   paths and gs:// alike."""
   location = str(location)
-  if not _exists(location):
+  if not tf.io.gfile.exists(location):
     raise DriftInputError(f"{location}: no such file or folder")
   files = _csv_files(location)
   if not files:
@@ -89,7 +75,7 @@ def compare_tables(reference: pd.DataFrame, current: pd.DataFrame, config: dict,
                        config)
 
 
-def run(baseline: pathlib.Path, current: pathlib.Path, out_dir: pathlib.Path, config: dict, *,
+def run(baseline, current, out_dir, config: dict, *,
         quantile_buckets: int, rank_buckets: int) -> dict:
   """Writes report.json and report.html to out_dir; returns the report."""
   reference, new = read_table(baseline), read_table(current)
