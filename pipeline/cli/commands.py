@@ -40,7 +40,7 @@ def rollback(settings, args) -> int:
   return 0
 
 
-def _beam(settings, args):
+def _beam(args):
   from pipeline.definition import beam
   return beam.Beam(args.beam, getattr(args, "workers", 0), args.job_endpoint or "")
 
@@ -51,7 +51,7 @@ def _compile_to(settings, args, output):
   return kubeflow.compile_spec(
       settings, target=args.target, output=output, image=cloud["image"],
       pipeline_root=cloud["pipeline_root"], data_root=cloud["data_root"],
-      serving_dir=cloud["serving_dir"], beam=_beam(settings, args),
+      serving_dir=cloud["serving_dir"], beam=_beam(args),
       project=cloud["project"], region=cloud["region"], span=args.span)
 
 
@@ -126,7 +126,7 @@ def run(settings, args) -> int:
     return 1
   return _summarize(settings, args, lambda: local.run(
       settings, data_root=args.data_root.resolve(), spans=args.spans,
-      output_dir=args.output_dir, beam=_beam(settings, args)))
+      output_dir=args.output_dir, beam=_beam(args)))
 
 
 def monitor(settings, args) -> int:
@@ -136,7 +136,7 @@ def monitor(settings, args) -> int:
   try:
     return _summarize(settings, args, lambda: local.monitor(
         settings, data_root=args.data_root.resolve(), span=args.span, window=args.window,
-        output_dir=args.output_dir, policy=args.policy, beam=_beam(settings, args)))
+        output_dir=args.output_dir, policy=args.policy, beam=_beam(args)))
   except (ValueError, RuntimeError) as error:  # bad window, or a node failed (see the log)
     return _error(error)
 
@@ -150,7 +150,7 @@ def simulate(settings, args) -> int:
     return simulating.main(settings, data_root=args.data_root.resolve(),
                            first_window=args.first_window, last_span=args.last_span,
                            output_dir=args.output_dir.resolve(), policy=args.policy,
-                           beam=_beam(settings, args))
+                           beam=_beam(args))
   except beam.BeamSetupError as error:
     return _error(error)
 
