@@ -18,5 +18,9 @@ setup(
         # The HTML model card (already installed with TensorBoard).
         "markdown>=3.4",
     ],
-    extras_require={"test": ["pytest"]},
+    extras_require={
+        # The notebook tests execute notebooks/ with nbclient in an IPython kernel.
+        "test": ["pytest", "nbclient", "ipykernel"],
+        "notebooks": ["jupyterlab"],
+    },
 )

@@ -54,7 +54,7 @@ def main():
   cold_seconds, cold_rss = timed_run(output_dir, options)
   settings = settings_lib.load()
   store = mlmd_store.open_store(local.Paths(output_dir.resolve()).metadata_config())
-  cold_runs = [c.name for c in sorted(store.get_contexts_by_type("pipeline_run"), key=lambda c: c.id)]
+  cold_runs = queries.run_ids(store)
   rerun_seconds, rerun_rss = timed_run(output_dir, options)
 
   workers = args.workers or settings.default_beam_workers

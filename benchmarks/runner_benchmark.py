@@ -45,8 +45,8 @@ def large_span(settings, rows: int, root: pathlib.Path) -> tuple:
 def beam_seconds(output_dir: pathlib.Path, settings) -> str:
   store = mlmd_store.open_store(local.Paths(output_dir.resolve()).metadata_config())
   totals = {}
-  for run in sorted(store.get_contexts_by_type("pipeline_run"), key=lambda c: c.id):
-    for execution in queries.run_executions(store, settings.pipeline_name, run.name):
+  for run_id in queries.run_ids(store):
+    for execution in queries.run_executions(store, settings.pipeline_name, run_id):
       if execution.node_id in node_ids.BEAM_COMPONENTS:
         totals[execution.node_id] = totals.get(execution.node_id, 0.0) + execution.seconds
   return ", ".join(f"{node} {seconds:.1f} s" for node, seconds in totals.items())

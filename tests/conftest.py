@@ -6,6 +6,7 @@ import pathlib
 import pytest
 
 from components.contracts import artifacts as contract
+from pipeline.mlmd import queries
 from pipeline.mlmd import store as mlmd_store
 from pipeline.runners import local
 from tests import project_data
@@ -66,8 +67,7 @@ def served_model_inputs(store) -> dict:
 
 
 def _run_ids(paths):
-  store = mlmd_store.open_store(paths.metadata_config())
-  return [c.name for c in sorted(store.get_contexts_by_type("pipeline_run"), key=lambda c: c.id)]
+  return queries.run_ids(mlmd_store.open_store(paths.metadata_config()))
 
 
 @pytest.fixture(scope="session")
@@ -83,3 +83,8 @@ def first_run(tmp_path_factory, sample_data_root) -> Run:
 @pytest.fixture(scope="session")
 def second_run(first_run, sample_data_root) -> Run:
   return run_pipeline(sample_data_root, first_run.paths.output_dir)
+
+
+# Session fixtures of the fallback replay, shared by the fallback e2e tests
+# and the notebook tests; imported last, since that module uses this one.
+from tests.fallback_replay import replay, roles  # noqa: E402,F401 pylint: disable=wrong-import-position,unused-import

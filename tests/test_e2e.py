@@ -14,6 +14,7 @@ from components.contracts import model_io
 from components.serving_manifest import executor as manifest
 from pipeline.definition import node_ids as n
 from pipeline.mlmd import queries
+from pipeline.operations import model_card
 from tests import project_data
 
 SETTINGS = project_data.SETTINGS
@@ -158,19 +159,6 @@ def test_lineage_answers_who_built_the_pushed_model_when_and_how(first_run, caps
   assert "no pushed model has version 1" in capsys.readouterr().err
 
 
-def test_inspect_notebook_runs_against_the_run(first_run, monkeypatch):
-  import nbclient
-  import nbformat
-  monkeypatch.setenv("MODEL_FACTORY_OUTPUT_DIR", str(first_run.paths.output_dir))
-  repo = project_data.REPO_ROOT
-  notebook = nbformat.read(str(repo / "notebooks" / "inspect_run.ipynb"), as_version=4)
-  nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
-                          resources={"metadata": {"path": str(repo)}}).execute()
-  printed = "".join(o.get("text", "") for cell in notebook.cells for o in cell.get("outputs", []))
-  assert f"Model version {first_run.report.pushed_version}" in printed
-  assert "rows scored" in printed
-
-
 def _most_frequent(column, data_root):
   """The column's most frequent value over the window's sampled spans."""
   counts = collections.Counter(v for span in project_data.window_spans()
@@ -180,8 +168,8 @@ def _most_frequent(column, data_root):
 
 def test_model_card_is_written_next_to_the_pushed_model(first_run, sample_data_root):
   folder = first_run.paths.serving_dir / first_run.report.pushed_version
-  card = (folder / "model_card.md").read_text()
-  page = (folder / "model_card.html").read_text()
+  card = (folder / model_card.FILE_NAME).read_text()
+  page = (folder / model_card.HTML_FILE_NAME).read_text()
   for section in ("## Intended use", "## Training data", "## Evaluation", "## When not to use"):
     assert section in card
   assert "<h2>When not to use this model</h2>" in page

@@ -45,10 +45,11 @@ def domain_words() -> list:
 
 def factory_files() -> list:
   """Python files under components/ and pipeline/ (without pipeline/project/),
-  and the components' READMEs."""
+  the components' READMEs and the notebooks."""
   files = [p for folder in ("components", "pipeline") for p in (REPO / folder).rglob("*.py")
            if PROJECT not in p.parents]
   files += (REPO / "components").rglob("README.md")
+  files += (REPO / "notebooks").glob("*.ipynb")
   return sorted(p for p in files if "__pycache__" not in p.parts)
 
 

@@ -14,18 +14,12 @@ the shared first run's output, real LocalDagRunner, real SQLite MLMD):
 
 Which columns play these parts is derived from the project (see `roles`).
 """
-import dataclasses
 import json
 import pathlib
-import shutil
-import typing
 
-import numpy as np
-import pandas as pd
 import pytest
 import tensorflow as tf
 import tensorflow_transform as tft
-from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.utils import path_utils
 
 from components.anomaly_gate import component as gating
@@ -37,141 +31,23 @@ from components.drift_detector import component as detecting
 from components.fallback_planner import component as planning
 from components.serving_manifest import component as activating
 from components.serving_manifest import executor as manifest
-from pipeline.definition import beam, node_ids, resolvers
+from pipeline.definition import node_ids, resolvers
 from pipeline.mlmd import queries
-from pipeline.mlmd import store as mlmd_store
 from pipeline.modeling import warm_start
 from pipeline.operations import model_card, report
 from pipeline.runners import local
-from tests import conftest, project_data, ram_replay
+from tests import conftest, fallback_replay, project_data, ram_replay
 
 SETTINGS = project_data.SETTINGS
-IN_PROCESS = beam.Beam("direct", workers=1)
-LAST = project_data.window()[1]
-# The new spans a monitoring run is fed: right after the training window.
-NEW, NEXT = LAST + 1, LAST + 2
-
-
-@dataclasses.dataclass(frozen=True)
-class Roles:
-  strongest: str  # the served model's main signal
-  favoured: typing.Callable  # raw values of `strongest` -> the rows it scores highest
-  unseen: str  # a string input with a vocabulary (None if none): a broken span has only unseen levels
-  scaled: str  # a numeric input: a broken span has it x100 (a unit change upstream)
-
-  @property
-  def broken(self) -> set:
-    """The inputs a broken span corrupts."""
-    return {self.scaled} | ({self.unseen} if self.unseen else set())
-
-
-@pytest.fixture(scope="module")
-def roles(first_run, sample_data_root) -> Roles:
-  """Columns by what the served model does with them, on the rows of the
-  last window span it was trained on. The main signal is the input whose
-  shuffling across rows moves the model's scores most: a fallback without
-  it must lose. The corrupted columns are chosen among the others, so that
-  a fallback without them can still be good enough to serve. Only inputs
-  a fallback may exclude qualify (not a label source, monitored)."""
-  rows = project_data.read_span(LAST, sample_data_root)
-  model = first_run.report.pushed_path
-  candidates = project_data.excludable_inputs()
-  influence = project_data.influence(model, rows, candidates)
-  strongest = max(candidates, key=influence.get)
-  others = [c for c in candidates if c != strongest]
-  facts = json.loads((pathlib.Path(model) / warm_start.WARM_START_DIR /
-                      warm_start.FACTS_FILE).read_text())
-  strings = [c for c in others if c in facts["vocabularies"]]
-  numbers = [c for c in others if project_data.column_type(c) != schema_pb2.BYTES]
-  floats = [c for c in numbers if project_data.column_type(c) == schema_pb2.FLOAT]
-  if not numbers:
-    pytest.skip("needs a numeric input besides the main signal")
-  return Roles(strongest=strongest,
-               favoured=project_data.favoured_group(model, rows, strongest),
-               unseen=project_data.most_levels(rows, strings) if strings else None,
-               scaled=project_data.most_spread(rows, floats or numbers))
-
-
-def _unused_rows(span, seed):
-  """Rows of `span` the first run's sample did not use, shuffled; every row
-  of it when the sample used (almost) all of a small span."""
-  frame = project_data.read_span(span)
-  rest = frame.drop(index=project_data.sample(frame, span, conftest.SAMPLE_ROWS).index)
-  if len(rest) < len(frame) // 4:
-    rest = frame
-  return rest.sample(frac=1.0, random_state=seed)
-
-
-def _write_span(data_root, span, edit, source_spans=(LAST,), seed=7, n=1000):
-  """Span `span`: the first n of the unused rows of `source_spans` (as many
-  of each), edited."""
-  pools = [_unused_rows(s, seed) for s in source_spans]
-  each = min(len(pool) for pool in pools)
-  rows = pd.concat([pool.head(each) for pool in pools]).sample(frac=1.0, random_state=seed)
-  project_data.write_span(data_root, span, edit(rows).head(n), like_span=LAST)
-
-
-def _corrupt(roles):
-  def edit(frame):
-    frame = frame.copy()
-    if roles.unseen:
-      frame[roles.unseen] = [f"Unseen level {i % 7}" for i in range(len(frame))]
-    scaled = project_data.numeric(frame[roles.scaled]) * 100
-    frame[roles.scaled] = scaled.map(lambda v: "" if np.isnan(v) else str(v))
-    return frame
-  return edit
-
-
-def _favour(roles):
-  """Mostly rows of the group the model scores highest: the mix of the main
-  signal drifts, its meaning does not."""
-  def edit(frame):
-    chosen = roles.favoured(frame[roles.strongest])
-    kept, other = frame[chosen], frame[~chosen]
-    return pd.concat([kept, other.head(len(kept) // 6)]).sample(frac=1.0, random_state=3)
-  return edit
-
-
-def _copy(first_run, root):
-  shutil.copytree(first_run.paths.output_dir, root / "output")
-  return local.Paths(root / "output")
-
-
-def _monitor(paths, data_root, span):
-  return local.monitor(SETTINGS, data_root=data_root, span=span, window=(span - 1, span),
-                       output_dir=paths.output_dir, policy="fallback", beam=IN_PROCESS)
-
-
-def _node(run_report, node_id):
-  return next((e for e in run_report.executions if e.node_id == node_id), None)
-
-
-def _store(paths):
-  return mlmd_store.open_store(paths.metadata_config())
-
-
-@pytest.fixture(scope="module")
-def replay(first_run, roles, tmp_path_factory):
-  """On one copy: span NEW like the training data, then corrupted span NEXT."""
-  root = tmp_path_factory.mktemp("fallback")
-  paths = _copy(first_run, root)
-  data_root = root / "spans"
-  # Like the training data: rows of each of its spans, as many of each as
-  # the shared run's sample has.
-  _write_span(data_root, NEW, lambda f: f, source_spans=project_data.window_spans())
-  _write_span(data_root, NEXT, _corrupt(roles), seed=11)
-  manifest_before = manifest.read(str(paths.serving_dir))
-  quiet = _monitor(paths, data_root, NEW)
-  manifest_after_quiet = manifest.read(str(paths.serving_dir))
-  drifted = _monitor(paths, data_root, NEXT)
-  return paths, quiet, drifted, manifest_before, manifest_after_quiet
+IN_PROCESS = fallback_replay.IN_PROCESS
+LAST, NEW, NEXT = fallback_replay.LAST, fallback_replay.NEW, fallback_replay.NEXT
 
 
 def test_a_span_like_the_training_data_triggers_no_fallback(replay):
   _, quiet, _, before, after = replay
   assert quiet.drift_verdict in ("no drift", "warn")
   for node in (node_ids.FALLBACK_PLANNER, node_ids.FALLBACK_TRAINER, node_ids.FALLBACK_PUSHER):
-    execution = _node(quiet, node)
+    execution = fallback_replay.execution_of(quiet, node)
     assert execution is None or execution.state != "COMPLETE", node
   assert quiet.fallback is None and quiet.pushed_version is None
   assert after == before and before["role"] == "primary"
@@ -203,8 +79,8 @@ def test_a_broken_span_gets_a_fallback_without_the_drifted_features(replay, role
 
 def test_the_fallbacks_graph_and_signature_do_not_need_the_excluded_features(replay, roles):
   paths, _, drifted, _, _ = replay
-  store = _store(paths)
-  transform = _node(drifted, node_ids.FALLBACK_TRANSFORM)
+  store = fallback_replay.store(paths)
+  transform = fallback_replay.execution_of(drifted, node_ids.FALLBACK_TRANSFORM)
   graph = queries.output_artifacts(store, transform.execution.id)["transform_graph"][0]
   raw = tft.TFTransformOutput(graph.uri).raw_feature_spec()
   assert not roles.broken & set(raw)
@@ -239,9 +115,9 @@ def test_the_fallback_did_not_warm_start_from_the_incompatible_primary(replay, r
 def test_the_manifest_names_the_fallback_its_exclusions_and_its_cause(replay):
   paths, _, drifted, before, _ = replay
   current = manifest.read(str(paths.serving_dir))
-  store = _store(paths)
+  store = fallback_replay.store(paths)
   report_id = queries.output_artifacts(
-      store, _node(drifted, node_ids.DRIFT_DETECTOR).execution.id)[detecting.DRIFT_REPORT_KEY][0].id
+      store, fallback_replay.execution_of(drifted, node_ids.DRIFT_DETECTOR).execution.id)[detecting.DRIFT_REPORT_KEY][0].id
   assert current["role"] == "fallback"
   assert current["active_version"] == drifted.pushed_version
   assert pathlib.Path(current["model_path"]) == pathlib.Path(drifted.pushed_path)
@@ -257,21 +133,21 @@ def test_the_manifest_names_the_fallback_its_exclusions_and_its_cause(replay):
 
 def test_mlmd_links_the_fallback_to_its_drift_report_and_the_model_it_replaces(replay):
   paths, _, drifted, before, _ = replay
-  store = _store(paths)
-  trainer = _node(drifted, node_ids.FALLBACK_TRAINER).execution.id
+  store = fallback_replay.store(paths)
+  trainer = fallback_replay.execution_of(drifted, node_ids.FALLBACK_TRAINER).execution.id
   (model,) = queries.output_artifacts(store, trainer)["model"]
   # Model <- FallbackTrainer <- training schema <- FallbackPlanner <- drift report.
   (schema,) = queries.input_artifacts(store, trainer)["schema"]
   planner = queries.producer_execution_id(store, schema.id)
   (cause,) = queries.input_artifacts(store, planner)[planning.DRIFT_REPORT_KEY]
   assert cause.id == queries.output_artifacts(
-      store, _node(drifted, node_ids.DRIFT_DETECTOR).execution.id)[detecting.DRIFT_REPORT_KEY][0].id
+      store, fallback_replay.execution_of(drifted, node_ids.DRIFT_DETECTOR).execution.id)[detecting.DRIFT_REPORT_KEY][0].id
   # ChampionChallenger read the fallback and the primary it replaces.
-  decision = queries.input_artifacts(store, _node(drifted, node_ids.CHAMPION_CHALLENGER).execution.id)
+  decision = queries.input_artifacts(store, fallback_replay.execution_of(drifted, node_ids.CHAMPION_CHALLENGER).execution.id)
   assert decision[deciding.MODEL_KEY][0].id == model.id
   assert decision[deciding.BASELINE_MODEL_KEY][0].id == before["model_id"]
   verdict = queries.output_artifacts(
-      store, _node(drifted, node_ids.FALLBACK_COMPATIBILITY_GUARD).execution.id)[
+      store, fallback_replay.execution_of(drifted, node_ids.FALLBACK_COMPATIBILITY_GUARD).execution.id)[
           guarding.VERDICT_KEY][0]
   assert queries.custom(verdict, contract.COMPATIBLE) == 1
 
@@ -281,7 +157,7 @@ def test_the_served_fallback_is_the_next_drift_baseline(replay):
   training data; a rerun on span NEXT still resolves the primary (the
   fallback was trained on NEXT), so that rerun stays cached."""
   paths, _, _, before, _ = replay
-  store = _store(paths)
+  store = fallback_replay.store(paths)
   inputs = conftest.served_model_inputs(store)
   fallback_id = manifest.read(str(paths.serving_dir))["model_id"]
   (following,) = resolvers.ServedModelBaselineStrategy(current_span=NEXT + 1).resolve_artifacts(
@@ -294,10 +170,10 @@ def test_the_served_fallback_is_the_next_drift_baseline(replay):
 
 def test_a_fallback_that_loses_leaves_the_primary_served(first_run, roles, tmp_path_factory):
   root = tmp_path_factory.mktemp("fallback_loses")
-  paths = _copy(first_run, root)
-  _write_span(root / "spans", NEW, _favour(roles))
+  paths = fallback_replay.copy_output(first_run, root)
+  fallback_replay.write_span(root / "spans", NEW, fallback_replay.favour(roles))
   before = manifest.read(str(paths.serving_dir))
-  result = _monitor(paths, root / "spans", NEW)
+  result = fallback_replay.monitor(paths, root / "spans", NEW)
   assert result.drift_verdict == "drift" and roles.strongest in result.drifted_features.split(",")
   fallback = result.fallback
   assert roles.strongest in fallback["excluded_features"] and not fallback["served"]
@@ -308,9 +184,9 @@ def test_a_fallback_that_loses_leaves_the_primary_served(first_run, roles, tmp_p
   assert "the served model stays" in fallback["reason"]
   assert result.pushed_version is None
   assert manifest.read(str(paths.serving_dir)) == before
-  store = _store(paths)
+  store = fallback_replay.store(paths)
   verdict = queries.output_artifacts(
-      store, _node(result, node_ids.FALLBACK_COMPATIBILITY_GUARD).execution.id)[
+      store, fallback_replay.execution_of(result, node_ids.FALLBACK_COMPATIBILITY_GUARD).execution.id)[
           guarding.VERDICT_KEY][0]
   assert queries.custom(verdict, contract.COMPATIBLE) == 0
   assert "the served model stays" in queries.custom(verdict, contract.REASON)
@@ -318,20 +194,20 @@ def test_a_fallback_that_loses_leaves_the_primary_served(first_run, roles, tmp_p
 
 def test_the_retrain_policy_retrains_on_the_newest_window(first_run, roles, tmp_path_factory):
   root = tmp_path_factory.mktemp("retrain")
-  paths = _copy(first_run, root)
-  _write_span(root / "spans", NEW, _corrupt(roles))
+  paths = fallback_replay.copy_output(first_run, root)
+  fallback_replay.write_span(root / "spans", NEW, fallback_replay.corrupt(roles))
   result = local.monitor(SETTINGS, data_root=root / "spans", span=NEW, window=(LAST, NEW),
                          output_dir=paths.output_dir, policy="retrain", beam=IN_PROCESS)
   assert result.drift_verdict == "drift" and result.fallback is None
-  store = _store(paths)
+  store = fallback_replay.store(paths)
   states = {e.node_id: e.state for e in result.executions}
   assert all(states.get(n) == "COMPLETE"
              for n in (node_ids.TRANSFORM, node_ids.TUNER, node_ids.TRAINER, node_ids.EVALUATOR))
-  transform = _node(result, node_ids.TRANSFORM).execution.id
+  transform = fallback_replay.execution_of(result, node_ids.TRANSFORM).execution.id
   spans = sorted(queries.custom(a, contract.SPAN)
                  for a in queries.input_artifacts(store, transform)["examples"])
   assert spans == [LAST, NEW]
-  trainer = _node(result, node_ids.TRAINER).execution.id
+  trainer = fallback_replay.execution_of(result, node_ids.TRAINER).execution.id
   (model,) = queries.output_artifacts(store, trainer)["model"]
   started = json.loads((pathlib.Path(path_utils.serving_model_path(model.uri)) /
                         warm_start.WARM_START_DIR / warm_start.FACTS_FILE).read_text())["warm_start"]
@@ -379,8 +255,8 @@ def test_each_custom_executor_gives_the_same_result_on_ram_uris(replay, node):
   # What a cloud orchestrator does with gs:// URIs: the component's real
   # inputs of the drifted run, copied to TensorFlow's ram:// filesystem.
   paths, _, drifted, _, _ = replay
-  store = _store(paths)
-  execution = _node(drifted, node).execution
+  store = fallback_replay.store(paths)
+  execution = fallback_replay.execution_of(drifted, node).execution
   serving_dir = f"ram://serving-{node}"
   inputs, outputs, _ = ram_replay.replay(
       store, execution, CUSTOM_EXECUTORS[node].EXECUTOR_SPEC.executor_class,

@@ -6,13 +6,12 @@ import io
 import json
 import os
 
-import matplotlib
+# Figures without pyplot: no display backend needed, and a notebook that
+# draws them (draw_feature) shows each one once.
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # no display on servers and CI
-import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
-
-from components.contracts import files  # pylint: disable=wrong-import-position
-from components.drift_detector import drift  # pylint: disable=wrong-import-position
+from components.contracts import files
+from components.drift_detector import drift
 
 _MAX_LEVELS_PLOTTED = 12
 
@@ -52,6 +51,14 @@ def write(report: dict, out_dir: str) -> None:
 
 def _plot(feature: dict) -> str:
   """Side-by-side reference/current bars of one feature, as a data: URL."""
+  figure = Figure(figsize=(7, 2.8), dpi=80)
+  draw_feature(figure.add_subplot(), feature)
+  figure.tight_layout()
+  return _data_url(figure)
+
+
+def draw_feature(axes, feature: dict) -> None:
+  """Reference and current shares of a report feature's bins, side by side."""
   bins = feature["bins"]
   if "labels" in bins:
     labels = [str(l) for l in bins["labels"]]
@@ -63,7 +70,6 @@ def _plot(feature: dict) -> str:
     edges = [f"{e:.4g}" for e in bins["edges"]]
     labels = [f"<={edges[0]}"] + [f"({a},{b}]" for a, b in zip(edges, edges[1:])] + [f">{edges[-1]}"]
     reference, current = bins["reference"], bins["current"]
-  figure, axes = plt.subplots(figsize=(7, 2.8), dpi=80)
   positions = range(len(labels))
   axes.bar([p - 0.2 for p in positions], reference, width=0.4, label="reference", color="#4c72b0")
   axes.bar([p + 0.2 for p in positions], current, width=0.4, label="current", color="#dd8452")
@@ -71,14 +77,11 @@ def _plot(feature: dict) -> str:
   axes.set_ylabel("share")
   axes.set_title(feature["feature"], fontsize=10)
   axes.legend(fontsize=8)
-  figure.tight_layout()
-  return _data_url(figure)
 
 
 def _data_url(figure) -> str:
   buffer = io.BytesIO()
   figure.savefig(buffer, format="png")
-  plt.close(figure)
   return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
@@ -122,7 +125,8 @@ def _performance_table(assessed: dict) -> str:
 def _reliability_plot(curve) -> str:
   """Observed positive rate against mean score per score bin, on the
   reference: on the diagonal, the estimates can be trusted."""
-  figure, axes = plt.subplots(figsize=(3.6, 3.4), dpi=80)
+  figure = Figure(figsize=(3.6, 3.4), dpi=80)
+  axes = figure.add_subplot()
   axes.plot([0, 1], [0, 1], ":", color="grey", label="calibrated")
   axes.plot([c[0] for c in curve], [c[1] for c in curve], "o-", color="#4c72b0",
             label="served model")

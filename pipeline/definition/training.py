@@ -71,6 +71,9 @@ def eval_config(settings, gated: bool) -> tfma.EvalConfig:
           tfma.MetricConfig(class_name="Precision"),
           tfma.MetricConfig(class_name="Recall"),
           auc,
+          # For the model notebook: the reliability curve and the ROC curve.
+          tfma.MetricConfig(class_name="CalibrationPlot", config='{"num_buckets": 20}'),
+          tfma.MetricConfig(class_name="ConfusionMatrixPlot", config='{"num_thresholds": 100}'),
       ])])
 
 

@@ -21,10 +21,10 @@ class NodeExecution:
 
 def latest_run_id(store) -> str:
   """Name of the newest pipeline run in the store (one store per output dir)."""
-  runs = store.get_contexts_by_type(_RUN_CONTEXT)
+  runs = run_ids(store)
   if not runs:
     raise LookupError("MLMD holds no pipeline run yet.")
-  return max(runs, key=lambda c: c.id).name
+  return runs[-1]
 
 
 def run_executions(store, pipeline_name: str, run_id: str) -> list:
@@ -32,16 +32,23 @@ def run_executions(store, pipeline_name: str, run_id: str) -> list:
   run = store.get_context_by_type_and_name(_RUN_CONTEXT, run_id)
   result = []
   for execution in sorted(store.get_executions_by_context(run.id), key=lambda e: e.id):
-    node_ids = [c.name[len(pipeline_name) + 1:] for c in store.get_contexts_by_execution(execution.id)
-                if c.type_id == _node_type_id(store)]
     seconds = (execution.last_update_time_since_epoch - execution.create_time_since_epoch) / 1000
-    result.append(NodeExecution(node_ids[0] if node_ids else "?",
+    result.append(NodeExecution(node_id(store, pipeline_name, execution.id),
                                 _STATE.Name(execution.last_known_state), seconds, execution))
   return result
 
 
-def _node_type_id(store):
-  return store.get_context_type(_NODE_CONTEXT).id
+def run_ids(store) -> list:
+  """Names of every pipeline run in the store, oldest first."""
+  return [c.name for c in sorted(store.get_contexts_by_type(_RUN_CONTEXT), key=lambda c: c.id)]
+
+
+def node_id(store, pipeline_name: str, execution_id: int) -> str:
+  """The pipeline node an execution ran ("?" if MLMD does not say)."""
+  node_type = store.get_context_type(_NODE_CONTEXT).id
+  names = [c.name[len(pipeline_name) + 1:] for c in store.get_contexts_by_execution(execution_id)
+           if c.type_id == node_type]
+  return names[0] if names else "?"
 
 
 _OUTPUT_EVENTS = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)

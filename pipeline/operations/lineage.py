@@ -1,5 +1,6 @@
 """Who built a pushed model, when, and from what: answered from MLMD and the
 artifact files alone (python -m pipeline lineage)."""
+import dataclasses
 import datetime
 import json
 import os
@@ -9,7 +10,9 @@ from tfx.types import standard_component_specs as specs
 
 from components.contracts import artifacts as contract
 from components.contracts.artifacts import DriftReport
+from components.drift_detector import component as detecting
 from components.fallback_planner import component as planning
+from pipeline.definition import node_ids
 from pipeline.mlmd import queries
 from pipeline.operations import provenance, report
 
@@ -163,3 +166,84 @@ def render(facts: dict, fmt: str) -> str:
                              f"{fallback['replaces_model_id']}: {fallback['reason']}"))
   lines += [f"{bullet}{name}: {value}" for name, value in rows]
   return "\n".join(lines)
+
+
+ARTIFACT, EXECUTION = "artifact", "execution"
+def _walks(node: str, key: str, artifact_id: int, model_id: int) -> bool:
+  """Whether an input is part of the model's own lineage. Another model (a
+  warm start, a baseline, the model served during a drift check) and the
+  drift check's reference data are shown, not walked: their lineage is
+  another model's."""
+  if node == node_ids.DRIFT_DETECTOR:
+    return key in (detecting.CURRENT_STATISTICS_KEY, detecting.CURRENT_EXAMPLES_KEY)
+  if key in (specs.BASE_MODEL_KEY, specs.BASELINE_MODEL_KEY):
+    return False
+  return key != specs.MODEL_KEY or artifact_id == model_id
+
+
+@dataclasses.dataclass
+class Graph:
+  """Artifacts and executions (keys (ARTIFACT or EXECUTION, MLMD id)) with
+  their labels, and edges (source key, target key) in the data's direction."""
+  target: tuple
+  labels: dict = dataclasses.field(default_factory=dict)
+  edges: list = dataclasses.field(default_factory=list)
+
+  def depths(self) -> dict:
+    """Each node's longest distance, in edges, down to the target."""
+    downstream = {}
+    for source, target in self.edges:
+      downstream.setdefault(source, []).append(target)
+    depth = {self.target: 0}
+
+    def of(key):
+      if key not in depth:
+        depth[key] = 1 + max(of(child) for child in downstream[key])
+      return depth[key]
+
+    for key in self.labels:
+      of(key)
+    return depth
+
+
+def _label(artifact, type_names) -> str:
+  name = type_names[artifact.type_id].split(".")[-1]
+  span = queries.custom(artifact, contract.SPAN)
+  version = queries.custom(artifact, contract.PUSHED_VERSION)
+  detail = f"span {span}" if span is not None else f"version {version}" if version else f"#{artifact.id}"
+  return f"{name}\n{detail}"
+
+
+def graph(store, pipeline_name: str, version: str = "latest") -> Graph:
+  """The lineage of a pushed model as a graph: from the data spans, through
+  every execution that led to it, to the serving folder it was pushed to.
+  A model read as a baseline, warm start or served model is shown, not walked."""
+  facts = explain(store, version)
+  pushed = next(p for p in pushed_models(store)
+                if queries.custom(p, contract.PUSHED_VERSION) == facts["version"])
+  type_names = {t.id: t.name for t in store.get_artifact_types()}
+  serving = ("serving", pushed.id)
+  result = Graph(target=serving, labels={serving: f"serving folder\n{facts['version']}"},
+                 edges=[((ARTIFACT, pushed.id), serving)])
+  todo, walked = [pushed.id], set()
+  while todo:
+    artifact_id = todo.pop()
+    if artifact_id in walked:
+      continue
+    walked.add(artifact_id)
+    producer = queries.producer_execution_id(store, artifact_id)
+    if producer is None:
+      continue
+    result.edges.append(((EXECUTION, producer), (ARTIFACT, artifact_id)))
+    if (EXECUTION, producer) in result.labels:
+      continue
+    node = result.labels[(EXECUTION, producer)] = queries.node_id(store, pipeline_name, producer)
+    for key, inputs in queries.input_artifacts(store, producer).items():
+      for artifact in inputs:
+        result.edges.append(((ARTIFACT, artifact.id), (EXECUTION, producer)))
+        if _walks(node, key, artifact.id, facts["model"]["mlmd_id"]):
+          todo.append(artifact.id)
+  for artifact in store.get_artifacts_by_id(
+      sorted({key[1] for edge in result.edges for key in edge if key[0] == ARTIFACT})):
+    result.labels[(ARTIFACT, artifact.id)] = _label(artifact, type_names)
+  return result

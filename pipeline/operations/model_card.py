@@ -6,16 +6,16 @@ import html
 import markdown
 import tensorflow as tf
 import tensorflow_data_validation as tfdv
-import tensorflow_model_analysis as tfma
 
-from components.contracts import model_io
+from components.contracts import model_io, tfma_results
 from components.drift_detector import measures, summaries
 from pipeline.mlmd import queries
 from pipeline.operations import lineage
 
 FILE_NAME = "model_card.md"
+HTML_FILE_NAME = "model_card.html"  # the same text
 # Slices with fewer examples than this are listed but not called weakest.
-_MIN_SLICE_EXAMPLES = 30
+MIN_SLICE_EXAMPLES = 30
 
 
 def _training_summaries(store, model_id) -> dict:
@@ -45,25 +45,24 @@ def _slice_rows(evaluation_uri, slice_features) -> list:
   """(feature, value, AUC or None, examples) of the single-feature slices."""
   sliced = {keys[0] for keys in slice_features if len(keys) == 1}
   rows = []
-  for slice_key, metrics in tfma.load_eval_result(evaluation_uri).slicing_metrics:
+  for slice_key, values in tfma_results.by_slice(evaluation_uri):
     if len(slice_key) != 1 or slice_key[0][0] not in sliced:
       continue
-    values = metrics[""][""]
-    auc = values.get("auc", {}).get("doubleValue")
-    if not isinstance(values.get("recall", {}).get("doubleValue"), float):
+    auc = values.get("auc")
+    if not isinstance(values.get("recall"), float):
       auc = None  # no positive example in the slice (recall is NaN): AUC means nothing
-    count = values.get("example_count", {}).get("doubleValue", 0)
+    count = values.get("example_count", 0)
     rows.append((slice_key[0][0], str(slice_key[0][1]), auc, int(count)))
   return sorted(rows, key=lambda r: (r[0], -r[3]))
 
 
 def _weakest(slices) -> str:
   scored = [(auc, f, v, n) for f, v, auc, n in slices
-            if auc is not None and n >= _MIN_SLICE_EXAMPLES]
+            if auc is not None and n >= MIN_SLICE_EXAMPLES]
   if not scored:
     return ""
   auc, feature, value, count = min(scored)
-  return (f"- Its weakest slice with at least {_MIN_SLICE_EXAMPLES} examples is {feature} = "
+  return (f"- Its weakest slice with at least {MIN_SLICE_EXAMPLES} examples is {feature} = "
           f"{value} (AUC {auc:.3f} on {count} examples): check that slice before relying on "
           "the model there.")
 
@@ -130,7 +129,7 @@ def write(store, settings, version: str = "latest") -> str:
   text = render(facts, _training_summaries(store, facts["model"]["mlmd_id"]), settings)
   with tf.io.gfile.GFile(card, "w") as f:
     f.write(text)
-  with tf.io.gfile.GFile(card[:-len(".md")] + ".html", "w") as f:
+  with tf.io.gfile.GFile(f"{facts['pushed_to']}/{HTML_FILE_NAME}", "w") as f:
     f.write(_HTML_PAGE.format(version=html.escape(facts["version"]),
                               body=markdown.markdown(text, extensions=["tables"])))
   return card

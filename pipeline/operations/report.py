@@ -22,6 +22,7 @@ _SUMMARY_METRICS = ("auc", "binary_accuracy", "precision", "recall", "example_co
 class RunReport:
   run_id: str
   executions: list
+  span: int = None  # the span the run ingested
   pushed_version: str = None
   pushed_path: str = None
   pushed_reused: bool = False
@@ -63,11 +64,16 @@ def _describe_threshold(threshold) -> str:
   return f"(change against the baseline model; allowed: {change:+.4g} or better)"
 
 
-def read(store, settings) -> RunReport:
-  run_id = queries.latest_run_id(store)
+def read(store, settings, run_id=None) -> RunReport:
+  """What run `run_id` (by default the newest) did."""
+  run_id = run_id or queries.latest_run_id(store)
   executions = queries.run_executions(store, settings.pipeline_name, run_id)
   report = RunReport(run_id=run_id, executions=executions)
   by_node = {e.node_id: e for e in executions}
+  if node_ids.EXAMPLE_GEN in by_node:
+    examples = queries.output_artifacts(
+        store, by_node[node_ids.EXAMPLE_GEN].execution.id).get(specs.EXAMPLES_KEY, [])
+    report.span = queries.custom(examples[0], contract.SPAN) if examples else None
   report.trained = any(node in by_node for node in node_ids.TRAINERS)
   if node_ids.EVALUATOR in by_node:
     evaluator = by_node[node_ids.EVALUATOR].execution.id
@@ -109,6 +115,27 @@ def _fallback(store, by_node, served: bool) -> dict:
           "served_auc": queries.custom(blessing, contract.BASELINE_AUC),
           "seconds": (by_node[node_ids.FALLBACK_TRANSFORM].seconds
                       + by_node[node_ids.FALLBACK_TRAINER].seconds)}
+
+
+def decision(report: RunReport) -> str:
+  """What the run decided, in one line, from what it ran."""
+  failed = [e.node_id for e in report.executions if e.state == "FAILED"]
+  if failed:
+    return f"stopped: {failed[0]} failed (nothing pushed)"
+  if report.fallback:
+    fallback = report.fallback
+    without = ", ".join(fallback["excluded_features"]) or "any feature"
+    return (f"fallback without {without} {'SERVED' if fallback['served'] else 'not served'}: "
+            f"{fallback['reason']}")
+  if report.pushed_version:
+    return f"trained and pushed version {report.pushed_version}"
+  if report.blessed is False:
+    return "trained, not pushed: " + ("; ".join(report.not_blessed_reasons) or "not blessed")
+  if report.trained:
+    return "trained, not pushed (refused before the push)"
+  if report.drift_verdict == "drift":
+    return "drift found; nothing trained (policy alert)"
+  return f"nothing trained (drift: {report.drift_verdict or 'not checked'})"
 
 
 def format_summary(report: RunReport, paths, model_card_file: str) -> str:
