@@ -9,6 +9,7 @@ import pathlib
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import tensorflow as tf
 import tensorflow_data_validation as tfdv
 from matplotlib.figure import Figure
@@ -22,6 +23,7 @@ from components.anomaly_gate import executor as gate
 from components.contracts import artifacts as contract
 from components.contracts import tfma_results
 from components.drift_detector import component as detecting
+from components.drift_detector import executor as drift_executor
 from components.drift_detector import report as drift_report
 from components.serving_manifest import executor as manifest
 from pipeline.definition import settings as settings_lib
@@ -32,8 +34,8 @@ from pipeline.runners import local
 
 # The notebooks read this output folder when it is set (tests, other runs).
 OUTPUT_DIR_ENV = "MODEL_FACTORY_OUTPUT_DIR"
-# The split the pipeline's statistics and drift checks compare.
-SPLIT = "train"
+# The split the drift check compares, and so do the notebooks.
+SPLIT = drift_executor.STATS_SPLIT
 # Rows read per span for the training window's statistics: enough for every
 # level and histogram to show, bounded so that a notebook stays quick at 1M rows.
 MAX_ROWS_PER_SPAN = 100_000
@@ -74,13 +76,6 @@ def open_output(output_dir=None) -> Output:
 
 # --- 01: the data and its checks ---
 
-def _latest(store, type_name):
-  artifacts = store.get_artifacts_by_type(type_name)
-  if not artifacts:
-    raise LookupError(f"MLMD holds no {type_name} yet")
-  return max(artifacts, key=lambda a: a.id)
-
-
 def _span_of(store, artifact) -> int:
   """The span of the Examples the artifact was computed from (directly, or
   through the statistics it was computed from)."""
@@ -91,8 +86,12 @@ def _span_of(store, artifact) -> int:
 
 
 def newest_statistics(out: Output):
-  """(span, DatasetFeatureStatisticsList) of the newest span StatisticsGen saw."""
-  proto = _latest(out.store, standard_artifacts.ExampleStatistics.TYPE_NAME)
+  """(span, DatasetFeatureStatisticsList) of the newest span StatisticsGen saw
+  (its latest statistics, if it was ingested more than once)."""
+  protos = out.store.get_artifacts_by_type(standard_artifacts.ExampleStatistics.TYPE_NAME)
+  if not protos:
+    raise LookupError("MLMD holds no statistics yet")
+  proto = max(protos, key=lambda a: (_span_of(out.store, a), a.id))
   artifact = standard_artifacts.ExampleStatistics()
   artifact.set_mlmd_artifact(proto)
   statistics = stats_artifact_utils.load_statistics(artifact, SPLIT).proto()
@@ -107,15 +106,11 @@ def window_statistics(out: Output, facts: dict):
   batches = []
   for span in facts["data"]:
     files = sorted(tf.io.gfile.glob(os.path.join(span["examples_uri"], f"Split-{SPLIT}", "*")))
+    # ExampleGen writes gzipped TFRecord files of tf.Examples.
     records = tf.data.TFRecordDataset(files, compression_type="GZIP").take(MAX_ROWS_PER_SPAN)
     batches.append(decoder.DecodeBatch(list(records.as_numpy_iterator())))
-  table = _concat(batches)
+  (table,) = pa.Table.from_batches(batches).combine_chunks().to_batches()
   return stats_impl.generate_statistics_in_memory(table, tfdv.StatsOptions())
-
-
-def _concat(batches):
-  import pyarrow as pa  # pylint: disable=import-outside-toplevel
-  return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
 
 
 def named(statistics, name: str):
@@ -174,7 +169,10 @@ def distribution_figure(reference, current, names=("training window", "newest sp
 
 def newest_anomalies(out: Output):
   """(span, {split: Anomalies proto}, one line per anomaly) of the latest validation."""
-  proto = _latest(out.store, standard_artifacts.ExampleAnomalies.TYPE_NAME)
+  protos = out.store.get_artifacts_by_type(standard_artifacts.ExampleAnomalies.TYPE_NAME)
+  if not protos:
+    raise LookupError("MLMD holds no validation yet")
+  proto = max(protos, key=lambda a: a.id)
   artifact = standard_artifacts.ExampleAnomalies()
   artifact.set_mlmd_artifact(proto)
   by_split = gate.load_anomalies(artifact)
@@ -185,6 +183,7 @@ def newest_anomalies(out: Output):
 
 # The metric the Evaluator gates on: the one the weakest slices are ranked by.
 SLICE_METRIC = "auc"
+
 
 def slice_metrics(evaluation_uri: str) -> pd.DataFrame:
   """One row per slice (overall first), one column per metric."""
