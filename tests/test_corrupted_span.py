@@ -1,5 +1,6 @@
-"""A corrupted span is stopped before training, with a clear error, and the
-serving folder of an earlier good run is left exactly as it was."""
+"""A corrupted span is stopped before anything reads it, with a clear error,
+and the serving folder of an earlier good run is left exactly as it was
+(every kind of bad file: tests/test_bad_input.py)."""
 import shutil
 
 from pipeline import __main__ as cli
@@ -31,17 +32,18 @@ def test_corrupted_span_stops_the_run_and_pushes_nothing(first_run, tmp_path, ca
 
   assert code == 2
   error = capsys.readouterr().err
-  assert SETTINGS.span_folder(last) in error
-  assert f"feature '{project_data.bad_value_column()}': Unexpected data type" in error
-  assert f"feature '{project_data.dropped_column()}': Column dropped" in error
-  assert "nothing was pushed" in error
+  assert (f"{SETTINGS.span_folder(last)}/" in error
+          and f", line 1: the header lacks required column(s) {project_data.dropped_column()}" in error)
+  assert "nothing was ingested, trained or pushed" in error
   assert _snapshot(output_dir / "serving") == serving_before
 
   store = mlmd_store.open_store(mlmd_store.sqlite_config(str(output_dir / "metadata.sqlite")))
   failed_run = queries.run_executions(store, SETTINGS.pipeline_name, queries.latest_run_id(store))
   states = {e.node_id: e.state for e in failed_run}
-  assert states[n.ANOMALY_GATE] == "FAILED"
-  assert not {n.TRANSFORM, n.TUNER, n.TRAINER, n.EVALUATOR, n.PUSHER} & set(states)
+  # The input check refused the span inside ExampleGen, before Beam read it.
+  assert states[n.EXAMPLE_GEN] == "FAILED"
+  assert not {n.STATISTICS_GEN, n.TRANSFORM, n.TRAINER, n.PUSHER} & set(states)
   # The failed run's provenance is recorded all the same.
-  gate = next(e for e in failed_run if e.node_id == n.ANOMALY_GATE).execution
-  assert provenance.of_execution(store, gate.id)["config_sha256"] == provenance.config_sha256(SETTINGS)
+  example_gen = next(e for e in failed_run if e.node_id == n.EXAMPLE_GEN).execution
+  assert (provenance.of_execution(store, example_gen.id)["config_sha256"]
+          == provenance.config_sha256(SETTINGS))

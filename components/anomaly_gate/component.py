@@ -13,5 +13,7 @@ def AnomalyGate(  # pylint: disable=invalid-name
     anomalies: tfx.dsl.components.InputArtifact[
         tfx.types.standard_artifacts.ExampleAnomalies],
     data_description: tfx.dsl.components.Parameter[str],
+    tolerated: tfx.dsl.components.Parameter[str] = "",
 ) -> None:
-  executor.check(anomalies, data_description)
+  """`tolerated`: comma-separated AnomalyInfo.Type names that do not stop the run."""
+  executor.check(anomalies, data_description, tuple(filter(None, tolerated.split(","))))

@@ -23,22 +23,26 @@ def load_anomalies(anomalies_artifact) -> dict:
   return result
 
 
-def describe_anomalies(anomalies_by_split: dict) -> list:
-  """One line per (split, feature) anomaly, naming both and TFDV's reason."""
+def describe_anomalies(anomalies_by_split: dict, tolerated=()) -> list:
+  """One line per (split, feature) anomaly, naming both and TFDV's reason;
+  reasons of a `tolerated` type (AnomalyInfo.Type names) are left out."""
   lines = []
   for split, anomalies in sorted(anomalies_by_split.items()):
     for feature, info in sorted(anomalies.anomaly_info.items()):
-      reasons = "; ".join(f"{r.short_description}: {r.description}" for r in info.reason)
-      lines.append(f"split '{split}', feature '{feature}': {reasons}")
+      reasons = "; ".join(f"{r.short_description}: {r.description}" for r in info.reason
+                          if anomalies_pb2.AnomalyInfo.Type.Name(r.type) not in tolerated)
+      if reasons:
+        lines.append(f"split '{split}', feature '{feature}': {reasons}")
     if anomalies.HasField("dataset_anomaly_info"):
       reasons = "; ".join(r.description for r in anomalies.dataset_anomaly_info.reason)
       lines.append(f"split '{split}', whole dataset: {reasons}")
   return lines
 
 
-def check(anomalies_artifact, data_description: str) -> None:
-  """Raises DataAnomaliesError listing every anomaly; returns if there is none."""
-  lines = describe_anomalies(load_anomalies(anomalies_artifact))
+def check(anomalies_artifact, data_description: str, tolerated=()) -> None:
+  """Raises DataAnomaliesError listing every anomaly not `tolerated`;
+  returns if there is none."""
+  lines = describe_anomalies(load_anomalies(anomalies_artifact), tolerated)
   if lines:
     raise DataAnomaliesError(
         f"Input data {data_description} does not match the schema; "

@@ -14,6 +14,7 @@ from components.contracts.files import PLAN_JSON, REPORT_HTML, REPORT_JSON, read
 # --- Properties TFX's own components set, read by ours and the reports ---
 SPAN = "span"  # Examples: the span ExampleGen ingested
 INPUT_FINGERPRINT = "input_fingerprint"  # Examples: set by ExampleGen only (not Transform)
+INPUT_WARNINGS = "input_warnings"  # Examples: the input check's warnings, one per line
 BLESSED = "blessed"  # ModelBlessing: 1 or 0
 CURRENT_MODEL_ID = "current_model_id"  # ModelBlessing: the model it judged
 CURRENT_MODEL = "current_model"
@@ -83,3 +84,8 @@ MODEL_ID = "model_id"
 def split_list(value: str) -> list:
   """A comma-separated property back into a list ('' -> [])."""
   return value.split(",") if value else []
+
+
+def split_lines(value: str) -> list:
+  """A property of one item per line back into a list ('' -> [])."""
+  return value.split("\n") if value else []

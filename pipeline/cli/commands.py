@@ -32,9 +32,11 @@ def rollback(settings, args) -> int:
   from pipeline.runners import local
   paths = local.Paths(args.output_dir.resolve())
   try:
-    store = mlmd_store.open_store(paths.metadata_config())
-    version = rolling_back.rollback(store, paths.serving_dir, args.to, args.schema)
-  except (rolling_back.RollbackRefused, mlmd_store.MetadataUnreachable) as error:
+    with local.exclusive(paths):
+      store = mlmd_store.open_store(paths.metadata_config())
+      version = rolling_back.rollback(store, paths.serving_dir, args.to, args.schema)
+  except (rolling_back.RollbackRefused, mlmd_store.MetadataUnreachable,
+          local.OutputBusyError) as error:
     return _error(error)
   print(f"serving version {version} (a copy of {args.to}) from {paths.serving_dir / version}")
   return 0
@@ -158,16 +160,17 @@ def simulate(settings, args) -> int:
 def _summarize(settings, args, execute) -> int:
   """Runs `execute`, prints the run's summary; exit 2 on bad data."""
   from components.anomaly_gate.executor import DataAnomaliesError
+  from components.input_check.executor import InputRefusedError
   from pipeline.definition import beam
   from pipeline.mlmd import store as mlmd_store
   from pipeline.operations import model_card, report
   from pipeline.runners import local
   try:
     result = execute()
-  except DataAnomaliesError as error:
+  except (InputRefusedError, DataAnomaliesError) as error:
     print(f"\nerror: {error}", file=sys.stderr)
     return 2
-  except (mlmd_store.MetadataUnreachable, beam.BeamSetupError) as error:
+  except (mlmd_store.MetadataUnreachable, beam.BeamSetupError, local.OutputBusyError) as error:
     return _error(error)
   print()
   print(report.format_summary(result, local.Paths(args.output_dir.resolve()),

@@ -1,5 +1,6 @@
-"""Builder: ingest one span, compute its statistics, validate it against the
-curated schema, and stop the run (AnomalyGate) if it does not fit."""
+"""Builder: check one span's files and ingest them, compute its statistics,
+validate it against the curated schema, and stop the run (AnomalyGate) if it
+does not fit."""
 import dataclasses
 
 from tfx import v1 as tfx
@@ -7,6 +8,8 @@ from tfx.proto import example_gen_pb2, range_config_pb2
 from tfx.types import standard_component_specs as specs
 
 from components.anomaly_gate.component import AnomalyGate
+from components.input_check import executor as checking
+from components.input_check.component import CheckedCsvExampleGen
 from pipeline.definition import node_ids
 
 
@@ -20,7 +23,7 @@ class Ingested:
 
 
 def build(settings, run) -> Ingested:
-  example_gen = tfx.components.CsvExampleGen(
+  example_gen = CheckedCsvExampleGen(
       input_base=str(run.data_root),
       input_config=example_gen_pb2.Input(splits=[
           example_gen_pb2.Input.Split(name="all", pattern=settings.span_pattern)]),
@@ -29,6 +32,10 @@ def build(settings, run) -> Ingested:
                   for name, buckets in settings.split_buckets.items()])),
       range_config=range_config_pb2.RangeConfig(static_range=range_config_pb2.StaticRange(
           start_span_number=run.ingest_span, end_span_number=run.ingest_span)),
+      check_config={checking.SCHEMA_FILE: str(run.schema_path),
+                    checking.NEW_COLUMNS: settings.input_new_columns,
+                    checking.DUPLICATES: settings.input_duplicates,
+                    checking.DUPLICATE_SHARE: settings.input_duplicate_share},
   ).with_id(node_ids.EXAMPLE_GEN)
   statistics_gen = tfx.components.StatisticsGen(
       examples=example_gen.outputs[specs.EXAMPLES_KEY],
@@ -42,6 +49,8 @@ def build(settings, run) -> Ingested:
   gate = AnomalyGate(
       anomalies=example_validator.outputs[specs.ANOMALIES_KEY],
       data_description=f"{run.data_root}/{settings.span_glob(run.ingest_span)}",
+      # A column not in the schema: the input check warned or refused already.
+      tolerated="SCHEMA_NEW_COLUMN" if settings.input_new_columns == "warn" else "",
   ).with_id(node_ids.ANOMALY_GATE)
   return Ingested([example_gen, statistics_gen, schema_gen, example_validator, gate],
                   example_gen, statistics_gen.outputs[specs.STATISTICS_KEY],

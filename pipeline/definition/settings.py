@@ -26,6 +26,9 @@ class Settings:
   schema_path: pathlib.Path
   output_dir: pathlib.Path
   split_buckets: dict
+  input_new_columns: str
+  input_duplicates: str
+  input_duplicate_share: float
   seed: int
   tuner_max_trials: int
   tuner_train_steps: int

@@ -23,6 +23,7 @@ class RunReport:
   run_id: str
   executions: list
   span: int = None  # the span the run ingested
+  input_warnings: list = dataclasses.field(default_factory=list)  # the input check's
   pushed_version: str = None
   pushed_path: str = None
   pushed_reused: bool = False
@@ -73,7 +74,10 @@ def read(store, settings, run_id=None) -> RunReport:
   if node_ids.EXAMPLE_GEN in by_node:
     examples = queries.output_artifacts(
         store, by_node[node_ids.EXAMPLE_GEN].execution.id).get(specs.EXAMPLES_KEY, [])
-    report.span = queries.custom(examples[0], contract.SPAN) if examples else None
+    if examples:
+      report.span = queries.custom(examples[0], contract.SPAN)
+      report.input_warnings = contract.split_lines(
+          queries.custom(examples[0], contract.INPUT_WARNINGS, ""))
   report.trained = any(node in by_node for node in node_ids.TRAINERS)
   if node_ids.EVALUATOR in by_node:
     evaluator = by_node[node_ids.EVALUATOR].execution.id
@@ -139,7 +143,7 @@ def decision(report: RunReport) -> str:
 
 
 def format_summary(report: RunReport, paths, model_card_file: str) -> str:
-  lines = []
+  lines = [f"Input check warning: {warning}" for warning in report.input_warnings]
   if report.pushed_version:
     reused = " (unchanged since an earlier run; reused from cache)" if report.pushed_reused else ""
     lines.append(f"Model pushed: version {report.pushed_version}{reused}")

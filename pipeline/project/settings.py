@@ -25,6 +25,12 @@ SCHEMA_PATH = REPO_ROOT / "schema" / "schema.pbtxt"
 OUTPUT_DIR = REPO_ROOT / "output"
 # Rows hashed 3:1 into train and eval; the eval split also feeds the Evaluator.
 SPLIT_BUCKETS = {"train": 3, "eval": 1}
+# The input check before ingestion (components/input_check): a column not in
+# the schema is "warn" (training ignores it) or "refuse"; so are rows that
+# repeat an earlier row, once they make up INPUT_DUPLICATE_SHARE of a file.
+INPUT_NEW_COLUMNS = "warn"
+INPUT_DUPLICATES = "warn"
+INPUT_DUPLICATE_SHARE = 0.05
 
 # Seed for hashing-independent randomness: Tuner trials and weights.
 SEED = 42

@@ -1,8 +1,10 @@
 """Runs the pipeline on this machine with LocalDagRunner."""
 import contextlib
 import dataclasses
+import fcntl
 import functools
 import logging
+import os
 import pathlib
 import sys
 import time
@@ -37,6 +39,11 @@ class Paths:
   def serving_dir(self):
     return self.output_dir / "serving"
 
+  @property
+  def lock_path(self):
+    """Holds the pid of the process that runs on this folder (see exclusive)."""
+    return self.output_dir / ".lock"
+
   def metadata_config(self):
     """SQLite in the output folder, or MySQL when the environment says so."""
     return mlmd_store.connection_config(str(self.metadata_path))
@@ -68,6 +75,32 @@ class ComponentProgress(logging.Handler):
       node = message[len("Component "):-len(" is finished.")]
       elapsed = time.monotonic() - self._started.pop(node, time.monotonic())
       self._write(f"  {node:<32} {elapsed:6.1f} s{self._cached}")
+
+
+class OutputBusyError(RuntimeError):
+  """Another process is running the pipeline (or a rollback) on this output folder."""
+
+
+@contextlib.contextmanager
+def exclusive(paths: Paths):
+  """The output folder for this process alone: MLMD and the serving folder
+  take one writer at a time, so a second command refuses at once and names
+  the process that holds the folder. The operating system releases the
+  lock when that process ends, even when it is killed."""
+  paths.output_dir.mkdir(parents=True, exist_ok=True)
+  with open(paths.lock_path, "a+", encoding="utf-8") as lock:
+    try:
+      fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+      lock.seek(0)
+      raise OutputBusyError(
+          f"another run is using {paths.output_dir} (pid {lock.read().strip() or 'unknown'}); "
+          "wait for it to finish, or use another --output-dir") from None
+    lock.seek(0)
+    lock.truncate()
+    lock.write(str(os.getpid()))
+    lock.flush()
+    yield
 
 
 # Loggers whose records go to the run's log file instead of the terminal.
@@ -172,7 +205,11 @@ def _execute(settings, data_root, steps, window, output_dir, beam, policy, write
   # Bound now: the run redirects sys.stdout to the log file.
   write = write or functools.partial(print, file=sys.stdout, flush=True)
   paths = Paths(pathlib.Path(output_dir).resolve())
-  paths.output_dir.mkdir(parents=True, exist_ok=True)
+  with exclusive(paths):
+    return _execute_alone(settings, data_root, steps, window, paths, beam, policy, write)
+
+
+def _execute_alone(settings, data_root, steps, window, paths, beam, policy, write):
   beam = beam or default_beam(settings)
   beam_args = beam.args(settings)
   # Fail fast, and clearly, if MLMD or a Beam job server is unreachable.

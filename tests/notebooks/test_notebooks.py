@@ -16,8 +16,6 @@ NAMES = ("01_data.ipynb", "02_model.ipynb", "03_drift_and_lineage.ipynb")
 
 def _execute(name, output_dir, monkeypatch):
   monkeypatch.setenv(explore.OUTPUT_DIR_ENV, str(output_dir))
-  # As a user's kernel starts: the CLI tests set it for this process.
-  monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
   notebook = nbformat.read(str(NOTEBOOKS / name), as_version=4)
   nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
                           resources={"metadata": {"path": str(project_data.REPO_ROOT)}}).execute()
