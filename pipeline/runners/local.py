@@ -214,7 +214,10 @@ def _execute_alone(settings, data_root, steps, window, paths, beam, policy, writ
   beam_args = beam.args(settings)
   # Fail fast, and clearly, if MLMD or a Beam job server is unreachable.
   beam_lib.check_reachable(beam_args, beam.profile)
-  mlmd_store.open_store(paths.metadata_config())
+  canceled = mlmd_store.cancel_unfinished(mlmd_store.open_store(paths.metadata_config()))
+  if canceled:  # this process holds the folder alone: their process is gone
+    write(f"An earlier run was interrupted: its unfinished execution(s) {canceled} are marked "
+          "canceled in MLMD; this run redoes their work (finished ones come from the cache).")
   log_path = paths.output_dir / "logs" / time.strftime("run-%Y%m%d-%H%M%S.log")
   log_path.parent.mkdir(exist_ok=True)
   write(f"Full log: {log_path}")
