@@ -28,6 +28,15 @@ def timed_run(output_dir, options=(), also=()):
   command = [sys.executable, "-m", "pipeline", "run", "--output-dir", str(output_dir), *options]
   start = time.monotonic()
   process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL)
+  peak = peak_rss_until_done(process, also)
+  if process.returncode:
+    raise SystemExit(f"pipeline run failed with exit code {process.returncode}")
+  return time.monotonic() - start, peak
+
+
+def peak_rss_until_done(process, also=()) -> float:
+  """Waits for `process`; returns the peak RSS in MiB summed over its
+  process tree and the processes `also`, sampled every 0.1 s."""
   root, peak = psutil.Process(process.pid), 0
   while process.poll() is None:
     try:
@@ -36,9 +45,7 @@ def timed_run(output_dir, options=(), also=()):
     except psutil.Error:
       pass  # a worker exited between listing and reading
     time.sleep(0.1)
-  if process.returncode:
-    raise SystemExit(f"pipeline run failed with exit code {process.returncode}")
-  return time.monotonic() - start, peak / 2**20
+  return peak / 2**20
 
 
 def main():

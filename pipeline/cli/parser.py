@@ -61,9 +61,10 @@ def build(settings) -> argparse.ArgumentParser:
                          help=f"folder of span folders (default: {settings.data_root})")
   for command in (run, monitor, simulate):
     _beam_arguments(command, settings, settings.default_beam_profile)
-    command.add_argument("--workers", type=int, default=settings.default_beam_workers,
-                         help="DirectRunner worker processes, 1: in-process (default: "
-                              f"{settings.default_beam_workers})")
+    command.add_argument("--workers", type=int, default=None,
+                         help="DirectRunner worker processes, 1: in-process, 0: one per core "
+                              f"(default: {settings.default_beam_workers} below "
+                              "MULTI_PROCESS_FROM_BYTES of span data, else one per core)")
   monitor.add_argument("--output-dir", type=pathlib.Path, default=settings.output_dir,
                        help="where `run` wrote (default: output/)")
   simulate.add_argument("--output-dir", type=pathlib.Path, default=settings.output_dir / "simulate",

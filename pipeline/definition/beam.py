@@ -24,11 +24,22 @@ class BeamSetupError(ValueError):
 @dataclasses.dataclass(frozen=True)
 class Beam:
   profile: str = "direct"
-  # DirectRunner worker processes: 1 runs in-process, 0 one per core.
-  workers: int = 0
+  # DirectRunner worker processes: 1 runs in-process, 0 one per core; None:
+  # by the size of the span a run ingests (sized).
+  workers: typing.Optional[int] = 0
   # HOST:PORT of the Beam job server (portable profiles); empty: the
   # profile's default (settings BEAM_JOB_ENDPOINTS).
   job_endpoint: str = ""
+
+  def sized(self, settings, span_bytes: int) -> "Beam":
+    """With workers chosen by span size when none were given: settings
+    DEFAULT_BEAM_WORKERS below MULTI_PROCESS_FROM_BYTES of CSV, one per
+    core from there (the crossover benchmarks/scale_benchmark.py measured)."""
+    if self.workers is not None:
+      return self
+    threshold = settings.multi_process_from_bytes
+    large = threshold is not None and span_bytes >= threshold
+    return dataclasses.replace(self, workers=0 if large else settings.default_beam_workers)
 
   def args(self, settings, **cloud_values) -> tuple:
     """The profile's Beam arguments with its placeholders filled.
@@ -36,6 +47,8 @@ class Beam:
     if self.profile not in settings.beam_profiles:
       raise BeamSetupError(f"unknown Beam profile {self.profile!r}; choose one of "
                            f"{', '.join(sorted(settings.beam_profiles))} (settings BEAM_PROFILES)")
+    if self.workers is None:
+      raise BeamSetupError("choose the DirectRunner workers first (Beam.sized)")
     if self.workers < 0:
       raise BeamSetupError(f"--workers must be at least 1 (or 0: one per core), got {self.workers}")
     template = settings.beam_profiles[self.profile]

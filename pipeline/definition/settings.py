@@ -39,6 +39,7 @@ class Settings:
   slice_features: tuple
   default_beam_profile: str
   default_beam_workers: int
+  multi_process_from_bytes: typing.Optional[int]
   drift_thresholds: dict
   drift_feature_thresholds: dict
   drift_ignored_features: tuple

@@ -50,11 +50,15 @@ MAX_AUC_DROP = 0.01
 SLICE_FEATURES = (("payment_type",), ("trip_start_hour",))
 
 # Beam for local runs: a profile of BEAM_PROFILES (below) and the
-# DirectRunner's worker processes. In-process (1) was the fastest on the
-# bundled spans and on a 100k-row span, ahead of one process per core and
-# of the portable job service (benchmarks/README.md, "Beam runner").
+# DirectRunner's worker processes, chosen by the size of the span a run
+# ingests: DEFAULT_BEAM_WORKERS (1: in-process) below MULTI_PROCESS_FROM_BYTES
+# of CSV, one process per core from there (None: never). Measured on 2
+# cores (benchmarks/scale_benchmark.py): in-process is faster on 15k and
+# 100k rows (156 s vs 178 s), one process per core on 1M rows (618 s vs
+# 950 s); the lines cross near 156k rows, about 20 MB of the bundled CSV.
 DEFAULT_BEAM_PROFILE = "direct"
 DEFAULT_BEAM_WORKERS = 1
+MULTI_PROCESS_FROM_BYTES = 20_000_000
 
 # TODO(step 10): Tune drift detection to your data: thresholds, and the
 # columns that move by construction (timestamps, IDs) and are not monitored.

@@ -10,6 +10,7 @@ import sys
 import time
 
 import absl.logging
+import tensorflow as tf
 
 from tfx import v1 as tfx
 
@@ -103,6 +104,21 @@ def exclusive(paths: Paths):
     yield
 
 
+@contextlib.contextmanager
+def _stderr_to(log_file):
+  """File descriptor 2 into the log: what C++ libraries and Beam's worker
+  processes (which inherit it) print lands there, not on the terminal."""
+  sys.stderr.flush()
+  saved = os.dup(2)
+  os.dup2(log_file.fileno(), 2)
+  try:
+    yield
+  finally:
+    sys.stderr.flush()
+    os.dup2(saved, 2)
+    os.close(saved)
+
+
 # Loggers whose records go to the run's log file instead of the terminal.
 _QUIET_LOGGERS = ("absl", "tensorflow", "apache_beam", "py.warnings")
 
@@ -128,7 +144,7 @@ def _tfx_logs_to(log_path, progress):
     # Components such as KerasTuner print their own reports; keep those in
     # the log too, so the terminal shows progress lines only.
     with open(log_path, "a", encoding="utf-8") as log_file, \
-        contextlib.redirect_stdout(log_file):
+        contextlib.redirect_stdout(log_file), _stderr_to(log_file):
       yield
   finally:
     for logger, (propagate, handlers) in zip(loggers, saved[1]):
@@ -139,7 +155,15 @@ def _tfx_logs_to(log_path, progress):
 
 
 def default_beam(settings) -> beam_lib.Beam:
-  return beam_lib.Beam(settings.default_beam_profile, settings.default_beam_workers)
+  """The project's Beam profile, its DirectRunner workers chosen by span size."""
+  return beam_lib.Beam(settings.default_beam_profile, workers=None)
+
+
+def span_bytes(settings, data_root, spans) -> int:
+  """The size of the largest of `spans` under `data_root`, in bytes of CSV."""
+  return max(sum(tf.io.gfile.stat(path).length for path in
+                 tf.io.gfile.glob(os.path.join(str(data_root), settings.span_glob(span))))
+             for span in spans)
 
 
 def run_spec(settings, *, data_root, ingest_span, train_spans, stage, paths, beam_args,
@@ -210,7 +234,8 @@ def _execute(settings, data_root, steps, window, output_dir, beam, policy, write
 
 
 def _execute_alone(settings, data_root, steps, window, paths, beam, policy, write):
-  beam = beam or default_beam(settings)
+  beam = (beam or default_beam(settings)).sized(
+      settings, span_bytes(settings, data_root, [span for span, _ in steps]))
   beam_args = beam.args(settings)
   # Fail fast, and clearly, if MLMD or a Beam job server is unreachable.
   beam_lib.check_reachable(beam_args, beam.profile)

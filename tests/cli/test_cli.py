@@ -58,7 +58,7 @@ def test_the_command_line_offers_every_policy():
 def test_defaults_come_from_the_settings():
   args = parser.build(SETTINGS).parse_args(["run"])
   assert args.spans == (FIRST, LAST) and args.data_root == SETTINGS.data_root
-  assert args.output_dir == SETTINGS.output_dir and args.workers == SETTINGS.default_beam_workers
+  assert args.output_dir == SETTINGS.output_dir and args.workers is None  # by span size
   compiled = parser.build(SETTINGS).parse_args(["compile", "--target", "vertex", "--output", "x.json"])
   assert compiled.span == SETTINGS.cloud_span and compiled.beam == "direct"
   assert args.beam == SETTINGS.default_beam_profile

@@ -1,4 +1,5 @@
 """Beam profiles turned into arguments, and the job server check."""
+import dataclasses
 import socket
 
 import pytest
@@ -52,3 +53,14 @@ def test_the_job_server_check_accepts_a_listener_and_names_a_missing_one():
     beam.check_reachable(beam.Beam("portable", job_endpoint=f"127.0.0.1:{port}").args(SETTINGS),
                          "portable")
   beam.check_reachable(beam.Beam("direct", workers=1).args(SETTINGS), "direct")  # nothing to check
+
+
+def test_workers_follow_the_span_size_when_not_given():
+  settings = dataclasses.replace(SETTINGS, default_beam_workers=1, multi_process_from_bytes=1000)
+  assert beam.Beam("direct", workers=None).sized(settings, 999).workers == 1
+  assert beam.Beam("direct", workers=None).sized(settings, 1000).workers == 0  # one per core
+  assert beam.Beam("direct", workers=2).sized(settings, 10).workers == 2  # given: kept
+  never = dataclasses.replace(settings, multi_process_from_bytes=None)
+  assert beam.Beam("direct", workers=None).sized(never, 10**12).workers == 1
+  with pytest.raises(beam.BeamSetupError, match="Beam.sized"):
+    beam.Beam("direct", workers=None).args(settings)
