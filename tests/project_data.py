@@ -203,10 +203,12 @@ def _loaded(model_dir: str):
 
 
 def scores(model_dir, frame: pd.DataFrame) -> np.ndarray:
-  """The served model's scores of raw rows (strings, as in the CSV files)."""
+  """The served model's score of each raw row (strings, as in the CSV
+  files): its one output (binary: the probability; regression: the value),
+  or for a multiclass model the probability of the last class."""
   serve = _loaded(str(model_dir)).signatures[model_io.SERVING_SIGNATURE]
   examples = tf.constant([to_example(r) for r in frame.to_dict("records")])
-  return serve(**{model_io.SERVING_INPUT: examples})[model_io.OUTPUT_KEY].numpy()[:, 0]
+  return serve(**{model_io.SERVING_INPUT: examples})[model_io.output_key(SETTINGS.task)].numpy()[:, -1]
 
 
 def influence(model_dir, frame: pd.DataFrame, columns, seed: int = 0) -> dict:

@@ -93,7 +93,7 @@ def test_the_latest_span_drifts_from_the_served_models_training_data(
   rose = np.mean(current_scores) > np.mean(project_data.scores(model, reference))
   assert (prediction["mean_current"] > prediction["mean_reference"]) == rose
   performance = report["performance_drift"]
-  assert performance["at_blessing"] == pytest.approx(first_run.report.metrics["auc"], abs=1e-6)
+  assert performance["at_blessing"] == pytest.approx(first_run.report.metrics[SETTINGS.metric], abs=1e-6)
   # Estimated from the scores alone (CBPE), and realized from the span's labels.
   low, high = performance["estimated_auc_interval"]
   assert 0.5 < low <= performance["estimated_auc"] <= high < 1.0

@@ -57,7 +57,7 @@ def test_model_was_trained_on_every_span_of_the_window(first_run):
 def test_blessed_model_is_pushed_into_a_versioned_folder(first_run):
   report = first_run.report
   assert report.blessed is True
-  assert report.metrics["auc"] >= SETTINGS.min_auc
+  assert report.metrics[SETTINGS.metric] >= SETTINGS.metric_threshold
   versions = sorted(p.name for p in first_run.paths.serving_dir.iterdir())
   assert versions == [report.pushed_version, manifest.FILE_NAME]
   assert report.pushed_path.endswith(report.pushed_version)
@@ -70,7 +70,7 @@ def _serve(run, examples):
   loaded = tf.saved_model.load(run.report.pushed_path)
   output = loaded.signatures[model_io.SERVING_SIGNATURE](
       **{model_io.SERVING_INPUT: tf.constant(examples)})
-  return output[model_io.OUTPUT_KEY].numpy()
+  return output[model_io.output_key(SETTINGS.task)].numpy()
 
 
 def test_served_model_answers_raw_csv_rows_with_probabilities(first_run):
@@ -147,7 +147,7 @@ def test_lineage_answers_who_built_the_pushed_model_when_and_how(first_run, caps
   # The Tuner's best values of the project's search space.
   tuner_module = importlib.import_module(SETTINGS.tuner_fn.rsplit(".", 1)[0])
   assert set(facts["hyperparameters"]) == set(tuner_module.search_space().values)
-  assert facts["evaluation"]["metrics"]["auc"] == first_run.report.metrics["auc"]
+  assert facts["evaluation"]["metrics"][SETTINGS.metric] == first_run.report.metrics[SETTINGS.metric]
   assert facts["blessing"]["blessed"] is True
   assert facts["blessing"]["for_model"] == facts["model"]["mlmd_id"]
   assert facts["drift_reports"] and facts["drift_reports"][0]["verdict"] == "no baseline"

@@ -17,6 +17,7 @@ Which columns play these parts is derived from the project (see `roles`).
 import json
 import pathlib
 
+import numpy as np
 import pytest
 import tensorflow as tf
 import tensorflow_transform as tft
@@ -26,7 +27,7 @@ from components.anomaly_gate import component as gating
 from components.champion_challenger import component as deciding
 from components.compatibility_guard import component as guarding
 from components.contracts import artifacts as contract
-from components.contracts import model_io
+from components.contracts import metrics, model_io
 from components.drift_detector import component as detecting
 from components.fallback_planner import component as planning
 from components.serving_manifest import component as activating
@@ -74,7 +75,7 @@ def test_a_broken_span_gets_a_fallback_without_the_drifted_features(replay, role
   assert not set(SETTINGS.label_source_columns) & set(fallback["excluded_features"])
   assert fallback["served"], fallback["reason"]
   assert "inputs are broken" in fallback["reason"] or "at least as good" in fallback["reason"]
-  assert fallback["fallback_auc"] >= SETTINGS.min_auc
+  assert metrics.passes(SETTINGS.metric, fallback["fallback_metric"], SETTINGS.metric_threshold)
 
 
 def test_the_fallbacks_graph_and_signature_do_not_need_the_excluded_features(replay, roles):
@@ -93,11 +94,12 @@ def test_the_fallbacks_graph_and_signature_do_not_need_the_excluded_features(rep
 
   def score(r):
     output = served(**{model_io.SERVING_INPUT: tf.constant([project_data.to_example(r)])})
-    return output[model_io.OUTPUT_KEY].numpy()[0, 0]
+    return output[model_io.output_key(SETTINGS.task)].numpy()[0]
 
   scores = [score(r) for r in (without, changed, row)]
-  assert 0.0 <= scores[0] <= 1.0
-  assert scores[0] == pytest.approx(scores[1]) == pytest.approx(scores[2])
+  assert np.all(np.isfinite(scores[0]))
+  np.testing.assert_allclose(scores[0], scores[1], rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(scores[0], scores[2], rtol=1e-5, atol=1e-6)
 
 
 def test_the_fallback_did_not_warm_start_from_the_incompatible_primary(replay, roles):
@@ -179,7 +181,8 @@ def test_a_fallback_that_loses_leaves_the_primary_served(first_run, roles, tmp_p
   assert roles.strongest in fallback["excluded_features"] and not fallback["served"]
   # Either it loses on AUC, or (when the shift moved every input, as it may
   # on a project with few, correlated inputs) no fallback could do without them.
-  assert (fallback["fallback_auc"] < fallback["served_auc"]
+  assert (metrics.worsening(SETTINGS.metric, fallback["served_metric"],
+                            fallback["fallback_metric"]) > 0
           or "every model input drifted" in fallback["reason"])
   assert "the served model stays" in fallback["reason"]
   assert result.pushed_version is None

@@ -27,19 +27,20 @@ def ChampionChallenger(  # pylint: disable=invalid-name
     model: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.Model],
     plan: tfx.dsl.components.InputArtifact[FallbackPlan],
     blessing: tfx.dsl.components.OutputArtifact[tfx.types.standard_artifacts.ModelBlessing],
-    min_auc: tfx.dsl.components.Parameter[float],
+    metric: tfx.dsl.components.Parameter[str],
+    threshold: tfx.dsl.components.Parameter[float],
     tolerance: tfx.dsl.components.Parameter[float],
     baseline_model: tfx.dsl.components.InputArtifact[
         tfx.types.standard_artifacts.Model] = None,
 ) -> None:
   found = artifacts.read_plan(plan.uri)
   challenger = tfma_results.overall(
-      evaluation.uri, tfma.CANDIDATE_KEY if baseline_model else None)["auc"]
-  champion = (tfma_results.overall(evaluation.uri, tfma.BASELINE_KEY)["auc"]
+      evaluation.uri, tfma.CANDIDATE_KEY if baseline_model else None)[metric]
+  champion = (tfma_results.overall(evaluation.uri, tfma.BASELINE_KEY)[metric]
               if baseline_model else None)
-  serve, reason = executor.decide(challenger_auc=challenger, champion_auc=champion,
-                                  broken_inputs=found["broken_inputs"], min_auc=min_auc,
-                                  tolerance=tolerance,
+  serve, reason = executor.decide(challenger=challenger, champion=champion,
+                                  broken_inputs=found["broken_inputs"], metric=metric,
+                                  threshold=threshold, tolerance=tolerance,
                                   no_input_left=found.get("no_input_left", False))
   # The properties TFX's Evaluator sets, so Pusher and resolvers read it alike.
   blessing.set_int_custom_property(artifacts.BLESSED, int(serve))
@@ -47,8 +48,8 @@ def ChampionChallenger(  # pylint: disable=invalid-name
   blessing.set_string_custom_property(artifacts.CURRENT_MODEL, model.uri)
   if baseline_model:
     blessing.set_int_custom_property(artifacts.BASELINE_MODEL_ID, baseline_model.id)
-    blessing.set_float_custom_property(artifacts.BASELINE_AUC, champion)
-  blessing.set_float_custom_property(artifacts.CANDIDATE_AUC, challenger)
+    blessing.set_float_custom_property(artifacts.BASELINE_METRIC, champion)
+  blessing.set_float_custom_property(artifacts.CANDIDATE_METRIC, challenger)
   blessing.set_string_custom_property(artifacts.REASON, reason)
   marker = artifacts.BLESSED_FILE if serve else artifacts.NOT_BLESSED_FILE
   with tf.io.gfile.GFile(os.path.join(blessing.uri, marker), "w") as f:

@@ -1,22 +1,26 @@
 """ChampionChallenger logic: serve the challenger (a fallback model) only if
 it is at least as good as the served champion on the newest labelled data,
 or if the champion's inputs are broken there. Pure."""
+from components.contracts import metrics
 
 
-def decide(*, challenger_auc: float, champion_auc, broken_inputs: dict, min_auc: float,
+def decide(*, challenger: float, champion, broken_inputs: dict, metric: str, threshold: float,
            tolerance: float, no_input_left: bool = False):
-  """(serve the challenger?, the reason, in words)."""
+  """(serve the challenger?, the reason, in words). `challenger` and
+  `champion` are values of `metric` (components/contracts/metrics.py), which
+  says which way is better; `threshold` is the gate every served model passes."""
+  name = metrics.METRICS[metric].label
   if no_input_left:
     return False, ("every model input drifted, so no fallback can do without them; the served "
                    "model stays (retrain once the drift is understood: --policy retrain)")
-  if challenger_auc < min_auc:
-    return False, (f"the fallback's AUC {challenger_auc:.4f} is below the minimum {min_auc}; "
+  if not metrics.passes(metric, challenger, threshold):
+    return False, (f"the fallback's {name} {challenger:.4f} does not pass the gate {threshold}; "
                    "the served model stays")
-  if champion_auc is None:
-    return True, f"no model is served; the fallback's AUC is {challenger_auc:.4f}"
-  compared = (f"fallback AUC {challenger_auc:.4f} vs served model {champion_auc:.4f} "
+  if champion is None:
+    return True, f"no model is served; the fallback's {name} is {challenger:.4f}"
+  compared = (f"fallback {name} {challenger:.4f} vs served model {champion:.4f} "
               "on the new span's eval split")
-  if challenger_auc >= champion_auc - tolerance:
+  if metrics.worsening(metric, champion, challenger) <= tolerance:
     return True, f"{compared}: the fallback is at least as good"
   if broken_inputs:
     broken = ", ".join(f"{name} ({what})" for name, what in sorted(broken_inputs.items()))

@@ -25,8 +25,8 @@ PUSHED_DESTINATION = "pushed_destination"
 ROLLED_BACK_FROM = "rolled_back_from"  # PushedModel written by `rollback`
 # Our additions to a ChampionChallenger's ModelBlessing.
 REASON = "reason"
-CANDIDATE_AUC = "candidate_auc"
-BASELINE_AUC = "baseline_auc"
+CANDIDATE_METRIC = "candidate_metric"
+BASELINE_METRIC = "baseline_metric"
 # Files TFX writes into a ModelBlessing folder.
 BLESSED_FILE = "BLESSED"
 NOT_BLESSED_FILE = "NOT_BLESSED"

@@ -63,6 +63,8 @@ class Executor(base_executor.BaseExecutor):
 
 def _record_performance(out, assessed: dict) -> None:
   """The served model's AUC on the span in MLMD, queryable without the report."""
+  if "estimated_auc" not in assessed:  # no label-free estimate for this task
+    return
   low, high = assessed["estimated_auc_interval"]
   for key, value in ((artifacts.ESTIMATED_AUC, assessed["estimated_auc"]),
                      (artifacts.ESTIMATED_AUC_LOW, low), (artifacts.ESTIMATED_AUC_HIGH, high),
@@ -89,18 +91,25 @@ def analyse(current_stats, baseline_stats, config, *, model_uri=None, baseline_e
   features = drift.compare(reference, current, config)
   prediction = assessed = None
   if model_uri and baseline_examples and current_examples is not None:
+    task = config["task"]
     model = tf.saved_model.load(path_utils.serving_model_path(model_uri))
-    ref_scores, ref_labels = score(model, [_files(a, "eval") for a in baseline_examples], config)
-    cur_scores, cur_labels = score(model, [_files(current_examples, None)], config)
-    prediction = _prediction_drift(ref_scores, cur_scores, thresholds, config["false_alarm_rate"])
+    ref_outputs, ref_labels = score(model, [_files(a, "eval") for a in baseline_examples], config)
+    cur_outputs, cur_labels = score(model, [_files(current_examples, None)], config)
+    prediction = _prediction_drift(_scores(task, ref_outputs), _scores(task, cur_outputs),
+                                   thresholds, config["false_alarm_rate"])
     labelled = all(measures.missing_fraction(current[k]) < 1.0
                    for k in config["outcome_columns"] if k in current)
-    assessed = performance.assess(
-        ref_scores, ref_labels, cur_scores, cur_labels if labelled else None, thresholds,
-        model_io.DECISION_THRESHOLD, act_on_estimate=config["on_estimated_drop"],
-        false_alarm_rate=config["false_alarm_rate"])
+    if task == "binary":
+      assessed = performance.assess(
+          ref_outputs, ref_labels, cur_outputs, cur_labels if labelled else None, thresholds,
+          model_io.DECISION_THRESHOLD, act_on_estimate=config["on_estimated_drop"],
+          false_alarm_rate=config["false_alarm_rate"])
+    else:
+      assessed = performance.assess_realized(
+          task, ref_outputs, ref_labels, cur_outputs, cur_labels if labelled else None,
+          thresholds, config["false_alarm_rate"])
     if evaluation:
-      assessed["at_blessing"] = tfma_results.overall(evaluation.uri)["auc"]
+      assessed["at_blessing"] = tfma_results.overall(evaluation.uri)[config["metric"]]
   return features, prediction, assessed
 
 
@@ -113,6 +122,12 @@ def _prediction_drift(ref_scores, cur_scores, thresholds, false_alarm_rate) -> d
           "mean_current": float(np.mean(cur_scores)), "status": "drift" if drifted else "ok"}
 
 
+def _scores(task: str, outputs) -> np.ndarray:
+  """What prediction drift compares: a multiclass model's predicted class,
+  otherwise its one output (probability or value)."""
+  return np.argmax(outputs, axis=1).astype(float) if task == "multiclass" else outputs
+
+
 def _files(examples_artifact, split):
   splits = [split] if split else artifact_utils.decode_split_names(examples_artifact.split_names)
   return [path for s in splits for path in sorted(tf.io.gfile.glob(
@@ -120,13 +135,17 @@ def _files(examples_artifact, split):
 
 
 def score(model, file_lists, config):
-  """The served model's scores and the labels its Transform graph derives."""
+  """The served model's outputs (binary and regression: one per row;
+  multiclass: a row of class probabilities) and the labels its Transform
+  graph derives."""
   files = [f for files in file_lists for f in files]
   dataset = tf.data.TFRecordDataset(files, compression_type="GZIP").batch(_BATCH)
   scores, labels = [], []
   for batch in dataset:
     serve, transform = (model.signatures[model_io.SERVING_SIGNATURE],
                         model.signatures[model_io.TRANSFORM_SIGNATURE])
-    scores.append(serve(**{model_io.SERVING_INPUT: batch})[model_io.OUTPUT_KEY].numpy()[:, 0])
+    outputs = serve(**{model_io.SERVING_INPUT: batch})[model_io.output_key(config["task"])].numpy()
+    scores.append(outputs if config["task"] == "multiclass" else outputs[:, 0])
     labels.append(transform(**{model_io.SERVING_INPUT: batch})[config["label_key"]].numpy())
-  return np.concatenate(scores), np.concatenate(labels).astype(int)
+  labels = np.concatenate(labels)
+  return np.concatenate(scores), labels if config["task"] == "regression" else labels.astype(int)

@@ -145,3 +145,47 @@ def assess(ref_scores, ref_labels, cur_scores, cur_labels, thresholds: dict, thr
 def _auc_se(auc: float, labels) -> float:
   positives = int(np.sum(labels))
   return significance.auc_standard_error(auc, positives, len(labels) - positives)
+
+
+def realized_metric(task: str, outputs, labels) -> float:
+  """Accuracy (multiclass: outputs are class probabilities) or mean absolute
+  error (regression: outputs are values)."""
+  outputs, labels = np.asarray(outputs, float), np.asarray(labels, float)
+  if task == "multiclass":
+    return float(np.mean(np.argmax(outputs, axis=1) == labels))
+  return float(np.mean(np.abs(outputs - labels)))
+
+
+def _metric_se(task: str, outputs, labels) -> float:
+  outputs, labels = np.asarray(outputs, float), np.asarray(labels, float)
+  if task == "multiclass":
+    right = np.argmax(outputs, axis=1) == labels
+    return float(np.sqrt(right.mean() * (1 - right.mean()) / max(len(right), 1)))
+  errors = np.abs(outputs - labels)
+  return float(errors.std(ddof=1) / np.sqrt(len(errors))) if len(errors) > 1 else float("inf")
+
+
+def assess_realized(task: str, ref_outputs, ref_labels, cur_outputs, cur_labels,
+                    thresholds: dict, false_alarm_rate: float) -> dict:
+  """The served model's metric on a new span for the tasks without a
+  label-free estimate (multiclass: accuracy; regression: mean absolute
+  error), known only when `cur_labels` is not None. Drift: a worsening above
+  metric_drop (absolute for accuracy, relative to the reference for an
+  error) that is also unusual at `false_alarm_rate` (normal approximation:
+  binomial for accuracy, the errors' standard error for MAE)."""
+  metric = "accuracy" if task == "multiclass" else "mean_absolute_error"
+  reference = realized_metric(task, ref_outputs, ref_labels)
+  result = {"metric": metric, "reference_value": reference, "n_reference": len(ref_labels),
+            "n_current": len(cur_outputs), "trusted": False,
+            "untrusted_because": [f"no label-free estimate for a {task} model"]}
+  drifted = False
+  if cur_labels is not None and len(cur_labels):
+    value = realized_metric(task, cur_outputs, cur_labels)
+    drop = reference - value if task == "multiclass" else value - reference
+    allowed = thresholds["metric_drop"] * (1.0 if task == "multiclass" else abs(reference))
+    result.update(realized_value=value, realized_drop=drop, allowed_drop=allowed)
+    result["realized_drop_p_value"] = significance.drop_p_value(
+        drop, _metric_se(task, ref_outputs, ref_labels), _metric_se(task, cur_outputs, cur_labels))
+    drifted = drop > allowed and result["realized_drop_p_value"] <= false_alarm_rate
+  result["status"] = "drift" if drifted else "ok"
+  return result

@@ -85,8 +85,28 @@ def _data_url(figure) -> str:
   return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _realized_table(assessed: dict) -> str:
+  """The served model's metric without a label-free estimate (multiclass,
+  regression): reference and realized."""
+  name = assessed["metric"].replace("_", " ")
+  realized = ("not known yet (no labels)" if "realized_value" not in assessed else
+              f"{assessed['realized_value']:.4g} (worse by {assessed['realized_drop']:+.4g}, "
+              f"allowed {assessed['allowed_drop']:.4g}, p = {assessed['realized_drop_p_value']:.1e})")
+  rows = [(f"{name} on the reference (training window's eval split)",
+           f"{assessed['reference_value']:.4g}"),
+          (f"{name} on this span, realized (labels)", realized),
+          ("Estimates", "; ".join(assessed["untrusted_because"])),
+          ("Status", assessed["status"])]
+  return ("<h2>The served model's performance</h2><table>"
+          + "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
+                    for k, v in rows) + "</table>")
+
+
 def _performance_table(assessed: dict) -> str:
   """The served model's AUC and accuracy: reference, estimated, realized."""
+  if "estimated_auc" not in assessed:
+    return _realized_table(assessed)
+
   def figure(key, interval=None):
     value = assessed.get(key)
     if value is None:

@@ -41,7 +41,8 @@ def build(settings, examples, schema, new_examples, drift_report,
   decision = ChampionChallenger(
       evaluation=evaluator.outputs[specs.EVALUATION_KEY], model=trainer.outputs[specs.MODEL_KEY],
       plan=planner.outputs[planning.PLAN_KEY], baseline_model=served_model,
-      min_auc=settings.min_auc, tolerance=settings.fallback_auc_tolerance,
+      metric=settings.metric, threshold=settings.metric_threshold,
+      tolerance=settings.fallback_metric_tolerance,
   ).with_id(node_ids.CHAMPION_CHALLENGER)
   return training.Trained([planner, tuned, transform, trainer, evaluator, decision],
                           trainer.outputs[specs.MODEL_KEY], decision.outputs[deciding.BLESSING_KEY],

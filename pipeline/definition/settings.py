@@ -9,6 +9,8 @@ import importlib
 import pathlib
 import typing
 
+from components.contracts import metrics
+
 PROJECT_PACKAGE = "pipeline.project"
 # What a run does after ingesting and checking its span.
 STAGES = ("ingest", "train", "monitor")
@@ -34,8 +36,9 @@ class Settings:
   tuner_train_steps: int
   train_steps: int
   eval_steps: int
-  min_auc: float
-  max_auc_drop: float
+  metric: str
+  metric_threshold: float
+  max_metric_drop: float
   slice_features: tuple
   default_beam_profile: str
   default_beam_workers: int
@@ -50,7 +53,7 @@ class Settings:
   drift_fallback_span: int
   drift_policy: str
   training_window_spans: int
-  fallback_auc_tolerance: float
+  fallback_metric_tolerance: float
   broken_input_share: float
   simulate_first_window: tuple
   simulate_last_span: int
@@ -71,11 +74,18 @@ class Settings:
   cloud_span: int
   beam_profiles: dict
   beam_job_endpoints: dict
-  # From features.py: the label and the raw columns around it.
+  # From features.py: the task, the label and the raw columns around it.
+  task: str
+  classes: tuple
   label_key: str
   outcome_columns: tuple
   label_source_columns: tuple
   model_inputs: tuple
+
+  def __post_init__(self):
+    metrics.check(self.task, self.metric)
+    if self.task == "multiclass" and len(self.classes) < 3:
+      raise ValueError(f"a multiclass task needs CLASSES in features.py (3 or more); got {self.classes}")
 
   def span_glob(self, span: int) -> str:
     """SPAN_PATTERN for one span, relative to the data root."""
@@ -106,12 +116,14 @@ class Settings:
         "false_alarm_rate": self.drift_false_alarm_rate,
         "on_estimated_drop": self.drift_on_estimated_drop,
         "label_key": transformed_name(self.label_key),
+        "task": self.task,
+        "metric": self.metric,
         # The served model's metric is re-assessed only where these exist.
         "outcome_columns": list(self.outcome_columns),
     }
 
 
-_DERIVED = {"label_key", "outcome_columns", "label_source_columns", "model_inputs"}
+_DERIVED = {"task", "classes", "label_key", "outcome_columns", "label_source_columns", "model_inputs"}
 
 
 def load(**overrides) -> Settings:
@@ -121,7 +133,7 @@ def load(**overrides) -> Settings:
   values = {field.name: getattr(module, field.name.upper())
             for field in dataclasses.fields(Settings) if field.name not in _DERIVED}
   values.update(
-      label_key=features.LABEL_KEY, outcome_columns=tuple(features.OUTCOME_COLUMNS),
+      task=features.TASK, classes=tuple(features.CLASSES), label_key=features.LABEL_KEY, outcome_columns=tuple(features.OUTCOME_COLUMNS),
       label_source_columns=tuple(features.LABEL_SOURCE_COLUMNS),
       model_inputs=tuple(features.raw_input_features()))
   values.update(overrides)

@@ -8,7 +8,7 @@ import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 from tfx.types import standard_component_specs as specs
 
-from components.contracts import model_io
+from components.contracts import metrics, model_io
 from pipeline.definition import settings as settings_lib
 
 # Factory code that the project's run_fn calls: part of what builds a model.
@@ -45,19 +45,29 @@ def custom_config(settings) -> dict:
 
 
 def eval_config(settings, gated: bool) -> tfma.EvalConfig:
-  """AUC gates on the overall slice when `gated`; otherwise metrics only
-  (TFX's Evaluator then blesses nothing)."""
-  auc = tfma.MetricConfig(class_name="AUC")
+  """The task's metrics (components/contracts/metrics.py), gated on the
+  overall slice's METRIC when `gated`; otherwise metrics only (TFX's
+  Evaluator then blesses nothing)."""
+  gate = metrics.check(settings.task, settings.metric)
+  configs = [tfma.MetricConfig(class_name="ExampleCount")]
+  for key in metrics.TASK_METRICS[settings.task]:
+    configs.append(tfma.MetricConfig(class_name=metrics.METRICS[key].tfma_class))
+  for class_name, config in metrics.TASK_EXTRAS[settings.task]:
+    configs.append(tfma.MetricConfig(class_name=class_name, config=config or ""))
   if gated:
-    auc_threshold = tfma.MetricThreshold(
-        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": settings.min_auc}),
-        change_threshold=tfma.GenericChangeThreshold(
-            direction=tfma.MetricDirection.HIGHER_IS_BETTER,
-            absolute={"value": -settings.max_auc_drop}))
-    # The gate applies to the overall slice; per-slice AUCs are reported
+    bound = "lower_bound" if gate.higher_is_better else "upper_bound"
+    direction = (tfma.MetricDirection.HIGHER_IS_BETTER if gate.higher_is_better
+                 else tfma.MetricDirection.LOWER_IS_BETTER)
+    worse = -settings.max_metric_drop if gate.higher_is_better else settings.max_metric_drop
+    threshold = tfma.MetricThreshold(
+        value_threshold=tfma.GenericValueThreshold(**{bound: {"value": settings.metric_threshold}}),
+        change_threshold=tfma.GenericChangeThreshold(direction=direction,
+                                                     absolute={"value": worse}))
+    # The gate applies to the overall slice; per-slice metrics are reported
     # but small slices must not veto a model.
-    auc.per_slice_thresholds.append(tfma.PerSliceMetricThreshold(
-        slicing_specs=[tfma.SlicingSpec()], threshold=auc_threshold))
+    gated_config = next(c for c in configs if c.class_name == gate.tfma_class)
+    gated_config.per_slice_thresholds.append(tfma.PerSliceMetricThreshold(
+        slicing_specs=[tfma.SlicingSpec()], threshold=threshold))
   return tfma.EvalConfig(
       model_specs=[tfma.ModelSpec(
           signature_name=model_io.SERVING_SIGNATURE,
@@ -65,16 +75,7 @@ def eval_config(settings, gated: bool) -> tfma.EvalConfig:
           preprocessing_function_names=[model_io.TRANSFORM_SIGNATURE])],
       slicing_specs=[tfma.SlicingSpec()] + [
           tfma.SlicingSpec(feature_keys=list(keys)) for keys in settings.slice_features],
-      metrics_specs=[tfma.MetricsSpec(metrics=[
-          tfma.MetricConfig(class_name="ExampleCount"),
-          tfma.MetricConfig(class_name="BinaryAccuracy"),
-          tfma.MetricConfig(class_name="Precision"),
-          tfma.MetricConfig(class_name="Recall"),
-          auc,
-          # For the model notebook: the reliability curve and the ROC curve.
-          tfma.MetricConfig(class_name="CalibrationPlot", config='{"num_buckets": 20}'),
-          tfma.MetricConfig(class_name="ConfusionMatrixPlot", config='{"num_thresholds": 100}'),
-      ])])
+      metrics_specs=[tfma.MetricsSpec(metrics=configs)])
 
 
 def transform(settings, examples, schema, node_id):

@@ -21,6 +21,7 @@ from tfx_bsl.coders import example_coder
 
 from components.anomaly_gate import executor as gate
 from components.contracts import artifacts as contract
+from components.contracts import metrics as gates
 from components.contracts import tfma_results
 from components.drift_detector import component as detecting
 from components.drift_detector import executor as drift_executor
@@ -181,10 +182,6 @@ def newest_anomalies(out: Output):
 
 # --- 02: the served model ---
 
-# The metric the Evaluator gates on: the one the weakest slices are ranked by.
-SLICE_METRIC = "auc"
-
-
 def slice_metrics(evaluation_uri: str) -> pd.DataFrame:
   """One row per slice (overall first), one column per metric."""
   rows = []
@@ -196,13 +193,16 @@ def slice_metrics(evaluation_uri: str) -> pd.DataFrame:
 
 def weakest_slices_figure(metrics: pd.DataFrame, metric: str, min_examples: int,
                           count: int = 10) -> Figure:
-  """The `count` slices with the lowest `metric` among those with at least
-  `min_examples` examples, against the overall value."""
+  """The `count` slices with the worst `metric` (the gate metric: lowest, or
+  highest for an error) among those with at least `min_examples` examples,
+  against the overall value."""
   scored = metrics[(metrics["example_count"] >= min_examples) & metrics[metric].notna()]
   if "recall" in scored:
     # No positive example in the slice (recall NaN): TFMA's AUC there means nothing.
     scored = scored[scored["recall"].notna()]
-  weakest = scored.drop(index="overall", errors="ignore").nsmallest(count, metric)
+  others = scored.drop(index="overall", errors="ignore")
+  weakest = (others.nsmallest(count, metric) if gates.METRICS[metric].higher_is_better
+             else others.nlargest(count, metric))
   figure = Figure(figsize=(7, 0.35 * len(weakest) + 1.5), dpi=80)
   axes = figure.add_subplot()
   axes.barh(weakest.index[::-1], weakest[metric][::-1], color="#4c72b0")
@@ -219,6 +219,10 @@ def curves_figure(evaluation_uri: str) -> Figure:
   (ConfusionMatrixPlot), as the Evaluator computed them."""
   plots = tfma_results.overall_plots(evaluation_uri)
   figure = Figure(figsize=(8, 3.6), dpi=80)
+  if "calibrationHistogramBuckets" not in plots:
+    figure.text(0.5, 0.5, "Reliability and ROC curves are drawn for binary tasks only.",
+                ha="center")
+    return figure
   reliability, roc = figure.subplots(1, 2)
   buckets = [b for b in plots["calibrationHistogramBuckets"]["buckets"]
              if b.get("numWeightedExamples")]

@@ -7,7 +7,7 @@ import markdown
 import tensorflow as tf
 import tensorflow_data_validation as tfdv
 
-from components.contracts import model_io, tfma_results
+from components.contracts import metrics, model_io, tfma_results
 from components.drift_detector import measures, summaries
 from pipeline.mlmd import queries
 from pipeline.operations import lineage
@@ -41,53 +41,67 @@ def _ranges(training: dict) -> list:
   return rows
 
 
-def _slice_rows(evaluation_uri, slice_features) -> list:
-  """(feature, value, AUC or None, examples) of the single-feature slices."""
+def _slice_rows(evaluation_uri, slice_features, metric) -> list:
+  """(feature, value, `metric` or None, examples) of the single-feature slices."""
   sliced = {keys[0] for keys in slice_features if len(keys) == 1}
   rows = []
   for slice_key, values in tfma_results.by_slice(evaluation_uri):
     if len(slice_key) != 1 or slice_key[0][0] not in sliced:
       continue
-    auc = values.get("auc")
-    if not isinstance(values.get("recall"), float):
-      auc = None  # no positive example in the slice (recall is NaN): AUC means nothing
+    value = values.get(metric)
+    if metric == "auc" and not isinstance(values.get("recall"), float):
+      value = None  # no positive example in the slice (recall is NaN): AUC means nothing
     count = values.get("example_count", 0)
-    rows.append((slice_key[0][0], str(slice_key[0][1]), auc, int(count)))
+    rows.append((slice_key[0][0], str(slice_key[0][1]), value, int(count)))
   return sorted(rows, key=lambda r: (r[0], -r[3]))
 
 
-def _weakest(slices) -> str:
-  scored = [(auc, f, v, n) for f, v, auc, n in slices
-            if auc is not None and n >= MIN_SLICE_EXAMPLES]
+def _weakest(slices, metric) -> str:
+  sign = 1 if metrics.METRICS[metric].higher_is_better else -1
+  scored = [(sign * score, f, v, n) for f, v, score, n in slices
+            if score is not None and n >= MIN_SLICE_EXAMPLES]
   if not scored:
     return ""
-  auc, feature, value, count = min(scored)
+  score, feature, value, count = min(scored)
   return (f"- Its weakest slice with at least {MIN_SLICE_EXAMPLES} examples is {feature} = "
-          f"{value} (AUC {auc:.3f} on {count} examples): check that slice before relying on "
-          "the model there.")
+          f"{value} ({metrics.METRICS[metric].label} {sign * score:.3f} on {count} examples): "
+          "check that slice before relying on the model there.")
+
+
+def _output(settings) -> str:
+  """What the served signature returns, in words."""
+  key = f"`{model_io.output_key(settings.task)}`"
+  if settings.task == "binary":
+    return f"{key}: the probability of the positive class of `{settings.label_key}`"
+  if settings.task == "multiclass":
+    return (f"{key}: one probability per class of `{settings.label_key}`, in the order "
+            f"{', '.join(settings.classes)}")
+  return f"{key}: the predicted value of `{settings.label_key}`"
 
 
 def render(facts: dict, training: dict, settings) -> str:
-  metrics = facts["evaluation"]["metrics"]
-  slices = _slice_rows(facts["evaluation"]["uri"], settings.slice_features)
+  values = facts["evaluation"]["metrics"]
+  name = metrics.METRICS[settings.metric].label
+  slices = _slice_rows(facts["evaluation"]["uri"], settings.slice_features, settings.metric)
   spans = ", ".join(str(s["span"]) for s in facts["data"])
   lines = [
       f"# Model card: {settings.model_card_title}, version {facts['version']}", "",
       "## Intended use",
       f"{settings.model_card_intended_use} (serving signature `{model_io.SERVING_SIGNATURE}`, "
       f"input: serialized `tf.Example` with the training columns; output "
-      f"`{model_io.OUTPUT_KEY}`: the probability of the positive class of "
-      f"`{settings.label_key}`).", "",
+      f"{_output(settings)}).", "",
       "## Training data",
       f"Spans {spans}; pushed {facts['pushed_at']}; lineage: "
       f"`python -m pipeline lineage --model {facts['version']}`.", "",
       "| feature | range seen in training | missing |", "|---|---|---|",
       *_ranges(training), "",
       "## Evaluation (eval split of the training spans)",
-      ", ".join(f"{k} {v:.4g}" for k, v in sorted(metrics.items())), "",
-      "| slice | AUC | examples |", "|---|---|---|",
-      *[f"| {f} = {v} | {'n/a' if auc is None else f'{auc:.3f}'} | {n} |" for f, v, auc, n in slices],
-      "", "(A slice with one class only has no meaningful AUC: n/a.)", "",
+      ", ".join(f"{k} {v:.4g}" for k, v in sorted(values.items())), "",
+      f"| slice | {name} | examples |", "|---|---|---|",
+      *[f"| {f} = {v} | {'n/a' if score is None else f'{score:.3f}'} | {n} |"
+        for f, v, score, n in slices],
+      "", "(A slice with one class only has no meaningful AUC: n/a.)" if settings.task == "binary"
+      else "", "",
       "## When not to use this model",
       "- Inputs outside the ranges above (values beyond the training minimum or maximum):"
       " the model extrapolates.",
@@ -95,7 +109,7 @@ def render(facts: dict, training: dict, settings) -> str:
       "scores rest on little evidence.",
       *[f"- {caveat}" for caveat in settings.model_card_caveats],
   ]
-  weakest = _weakest(slices)
+  weakest = _weakest(slices, settings.metric)
   if weakest:
     lines.append(weakest)
   if facts["fallback"]:

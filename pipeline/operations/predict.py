@@ -55,9 +55,10 @@ def active_version(serving_dir: pathlib.Path) -> pathlib.Path:
   return pathlib.Path(serving_dir) / current["active_version"]
 
 
-def predict_csv(csv_path: pathlib.Path, model_dir: pathlib.Path, schema_path) -> list:
-  """The model's score (probability of the positive class) for every row of
-  a CSV file with the training columns."""
+def predict_csv(csv_path: pathlib.Path, model_dir: pathlib.Path, schema_path, task: str) -> list:
+  """The model's output for every row of a CSV file with the training
+  columns: a list per row (binary: [P(positive)]; multiclass: one
+  probability per class; regression: [value])."""
   schema = tfdv.load_schema_text(str(schema_path))
   with open(csv_path, newline="") as f:
     rows = list(csv.DictReader(f))
@@ -68,5 +69,16 @@ def predict_csv(csv_path: pathlib.Path, model_dir: pathlib.Path, schema_path) ->
     except ValueError as error:
       raise ValueError(f"{csv_path}, line {number}: {error}") from error
   serve = tf.saved_model.load(str(model_dir)).signatures[model_io.SERVING_SIGNATURE]
-  scores = serve(**{model_io.SERVING_INPUT: tf.constant(examples)})[model_io.OUTPUT_KEY]
-  return scores.numpy()[:, 0].tolist()
+  outputs = serve(**{model_io.SERVING_INPUT: tf.constant(examples)})[model_io.output_key(task)]
+  return outputs.numpy().tolist()
+
+
+def describe(output: list, settings) -> str:
+  """One row's output in words: a probability, the likeliest classes, or a value."""
+  if settings.task == "binary":
+    return f"P({settings.label_key}) = {output[0]:.3f}"
+  if settings.task == "regression":
+    return f"{settings.label_key} = {output[0]:.4g}"
+  ranked = sorted(zip(output, settings.classes), reverse=True)
+  others = ", ".join(f"{name} {p:.3f}" for p, name in ranked[1:3])
+  return f"{settings.label_key} = {ranked[0][1]} (P {ranked[0][0]:.3f}; next: {others})"

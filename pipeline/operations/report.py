@@ -7,15 +7,16 @@ from tfx.types import standard_component_specs as specs
 
 from components.champion_challenger import component as deciding
 from components.contracts import artifacts as contract
-from components.contracts import tfma_results
+from components.contracts import metrics, tfma_results
 from components.drift_detector import component as detecting
 from components.fallback_planner import component as planning
 from components.serving_manifest import executor as manifest
 from pipeline.definition import node_ids
 from pipeline.mlmd import queries
 
-# Metrics shown in the summary, in this order, from the overall slice.
-_SUMMARY_METRICS = ("auc", "binary_accuracy", "precision", "recall", "example_count")
+# Metrics shown in the summary, in this order, from the overall slice (a
+# task's evaluation holds only some of them).
+_SUMMARY_METRICS = (*metrics.METRICS, "precision", "recall", "example_count")
 
 
 @dataclasses.dataclass
@@ -35,7 +36,8 @@ class RunReport:
   drifted_features: str = ""
   drift_report_uri: str = None
   # A monitoring run's fallback: excluded_features, served (bool), reason,
-  # fallback_auc, served_auc (the model it was compared with), seconds to train.
+  # fallback_metric, served_metric (the gate metric of the model it was
+  # compared with), seconds to train.
   fallback: dict = None
   trained: bool = False  # a Trainer (primary or fallback) ran or was reused
 
@@ -60,7 +62,10 @@ def failed_thresholds(evaluation_uri: str) -> list:
 
 def _describe_threshold(threshold) -> str:
   if threshold.HasField("value_threshold"):
-    return f"(value; minimum: {threshold.value_threshold.lower_bound.value:.4g})"
+    bounds = threshold.value_threshold
+    if bounds.HasField("upper_bound"):
+      return f"(value; maximum: {bounds.upper_bound.value:.4g})"
+    return f"(value; minimum: {bounds.lower_bound.value:.4g})"
   change = threshold.change_threshold.absolute.value
   return f"(change against the baseline model; allowed: {change:+.4g} or better)"
 
@@ -115,8 +120,8 @@ def _fallback(store, by_node, served: bool) -> dict:
               queries.custom(plan, contract.EXCLUDED_FEATURES, "")),
           "served": served,
           "reason": queries.custom(blessing, contract.REASON),
-          "fallback_auc": queries.custom(blessing, contract.CANDIDATE_AUC),
-          "served_auc": queries.custom(blessing, contract.BASELINE_AUC),
+          "fallback_metric": queries.custom(blessing, contract.CANDIDATE_METRIC),
+          "served_metric": queries.custom(blessing, contract.BASELINE_METRIC),
           "seconds": (by_node[node_ids.FALLBACK_TRANSFORM].seconds
                       + by_node[node_ids.FALLBACK_TRAINER].seconds)}
 

@@ -19,7 +19,8 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers and CI
 import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
 import tensorflow as tf  # pylint: disable=wrong-import-position
-from sklearn.metrics import roc_auc_score  # pylint: disable=wrong-import-position
+from sklearn.metrics import (accuracy_score, mean_absolute_error,  # pylint: disable=wrong-import-position
+                             mean_squared_error, roc_auc_score)
 from tfx.utils import path_utils  # pylint: disable=wrong-import-position
 from tfx.types import standard_component_specs as specs
 
@@ -42,10 +43,10 @@ class SpanResult:
   action: str
   served_version: str
   served_role: str
-  primary_auc: float
-  fallback_auc: float  # None when no fallback was trained
-  served_before_auc: float  # the model in service when the span arrived
-  served_auc: float  # the model in service after the run's decision
+  primary_metric: float
+  fallback_metric: float  # None when no fallback was trained
+  served_before_metric: float  # the model in service when the span arrived
+  served_metric: float  # the model in service after the run's decision
   fallback_seconds: float = None
   # The model in service, on every row of the span, as its drift report has
   # it: estimated from its scores alone (CBPE) with the interval, and realized.
@@ -62,13 +63,19 @@ def _eval_files(store, run_report) -> list:
   return tuple(sorted(tf.io.gfile.glob(f"{examples.uri}/Split-eval/*.gz")))
 
 
+_SCORERS = {"auc": roc_auc_score, "binary_accuracy": lambda y, p: accuracy_score(y, p >= 0.5),
+            "sparse_categorical_accuracy": lambda y, p: accuracy_score(y, p.argmax(axis=1)),
+            "mean_absolute_error": mean_absolute_error, "mean_squared_error": mean_squared_error}
+
+
 @functools.lru_cache(maxsize=None)
-def auc(model_dir: str, files: tuple, label_key: str) -> float:
-  """A model's AUC on a span; cached, since one model is often several of
-  primary, served before and served after."""
+def metric(model_dir: str, files: tuple, label_key: str, task: str, name: str) -> float:
+  """A model's gate metric `name` on a span; cached, since one model is
+  often several of primary, served before and served after."""
   model = tf.saved_model.load(str(model_dir))
-  scores, labels = drift_executor.score(model, [list(files)], {"label_key": label_key})
-  return float(roc_auc_score(labels, scores))
+  outputs, labels = drift_executor.score(model, [list(files)], {"label_key": label_key,
+                                                                "task": task})
+  return float(_SCORERS[name](labels, outputs))
 
 
 def _fallback_model_dir(store, run_report):
@@ -104,6 +111,7 @@ def replay(settings, *, data_root, first_window, last_span, output_dir, policy, 
   """Runs the replay; returns the SpanResults, one per monitored span."""
   paths = local.Paths(pathlib.Path(output_dir))
   label_key = settings.drift_config()["label_key"]
+  measure = functools.partial(metric, label_key=label_key, task=settings.task, name=settings.metric)
   first = local.run(settings, data_root=data_root, spans=first_window, output_dir=output_dir,
                     beam=beam, write=write)
   if not first.pushed_version:
@@ -122,10 +130,10 @@ def replay(settings, *, data_root, first_window, last_span, output_dir, policy, 
         span=span, verdict=run_report.drift_verdict,
         top_drifted=[f for f in run_report.drifted_features.split(",") if f][:3],
         action=_action(policy, run_report), served_version=after["active_version"],
-        served_role=after["role"], primary_auc=auc(primary_dir, files, label_key),
-        fallback_auc=auc(fallback_dir, files, label_key) if fallback_dir else None,
-        served_before_auc=auc(before["model_path"], files, label_key),
-        served_auc=auc(after["model_path"], files, label_key),
+        served_role=after["role"], primary_metric=measure(primary_dir, files),
+        fallback_metric=measure(fallback_dir, files) if fallback_dir else None,
+        served_before_metric=measure(before["model_path"], files),
+        served_metric=measure(after["model_path"], files),
         fallback_seconds=(run_report.fallback or {}).get("seconds"),
         **_performance(run_report))
     write(span_line(result))
@@ -148,8 +156,8 @@ def _estimate(r: SpanResult) -> str:
 def span_line(r: SpanResult) -> str:
   drifted = ", ".join(r.top_drifted) or "-"
   return (f"== span {r.span}: verdict {r.verdict} [{drifted}]; action: {r.action}; serving "
-          f"{r.served_version} ({r.served_role}); AUC primary {_f(r.primary_auc)}, fallback "
-          f"{_f(r.fallback_auc)}, served {_f(r.served_auc)}")
+          f"{r.served_version} ({r.served_role}); primary {_f(r.primary_metric)}, fallback "
+          f"{_f(r.fallback_metric)}, served {_f(r.served_metric)}")
 
 
 def summary_table(results) -> str:
@@ -157,8 +165,8 @@ def summary_table(results) -> str:
             f"{'served':>7} {'in service':>10} {'estimated (interval)':>24} {'realized':>8}  action")
   lines = [header, "-" * len(header)]
   for r in results:
-    lines.append(f"{r.span:>4}  {r.verdict:<10} {r.served_role:<9} {_f(r.primary_auc):>7} "
-                 f"{_f(r.fallback_auc):>8} {_f(r.served_auc):>7} {_f(r.served_before_auc):>10} "
+    lines.append(f"{r.span:>4}  {r.verdict:<10} {r.served_role:<9} {_f(r.primary_metric):>7} "
+                 f"{_f(r.fallback_metric):>8} {_f(r.served_metric):>7} {_f(r.served_before_metric):>10} "
                  f"{_estimate(r):>24} {_f(r.realized_auc):>8}  {r.action}")
   if any(r.estimated_auc is not None and not r.estimate_trusted for r in results):
     lines.append("* estimate not trusted: its drift report says why (calibration, or the "
@@ -166,23 +174,24 @@ def summary_table(results) -> str:
   return "\n".join(lines)
 
 
-def plot(results, path: pathlib.Path, min_auc: float) -> None:
+def plot(results, path: pathlib.Path, settings) -> None:
   spans = [r.span for r in results]
   fig, ax = plt.subplots(figsize=(7, 5))
-  ax.plot(spans, [r.primary_auc for r in results], "o--", label="primary only (no action)")
-  ax.plot(spans, [r.served_auc for r in results], "s-", label="served after the decision")
-  ax.plot(spans, [r.served_before_auc for r in results], "^:",
+  ax.plot(spans, [r.primary_metric for r in results], "o--", label="primary only (no action)")
+  ax.plot(spans, [r.served_metric for r in results], "s-", label="served after the decision")
+  ax.plot(spans, [r.served_before_metric for r in results], "^:",
           label="in service when the span arrived")
-  trained = [r for r in results if r.fallback_auc is not None]
-  ax.plot([r.span for r in trained], [r.fallback_auc for r in trained], "x", markersize=9,
+  trained = [r for r in results if r.fallback_metric is not None]
+  ax.plot([r.span for r in trained], [r.fallback_metric for r in trained], "x", markersize=9,
           label="fallback trained on drift")
   for r in trained:
     ax.annotate("served" if r.served_role == "fallback" else "not served",
-                (r.span, r.fallback_auc), textcoords="offset points", xytext=(0, 8), ha="center")
-  ax.axhline(min_auc, color="gray", linestyle=":", label="MIN_AUC (never served below)")
+                (r.span, r.fallback_metric), textcoords="offset points", xytext=(0, 8), ha="center")
+  ax.axhline(settings.metric_threshold, color="gray", linestyle=":",
+             label="METRIC_THRESHOLD (the gate every served model passes)")
   ax.set_xticks(spans)
   ax.set_xlabel("span (new data)")
-  ax.set_ylabel("AUC on the span's eval split")
+  ax.set_ylabel(f"{settings.metric} on the span's eval split")
   ax.set_title("Model Factory replay: served model vs primary only")
   ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize="small")
   fig.tight_layout()
@@ -202,7 +211,7 @@ def main(settings, *, data_root, first_window, last_span, output_dir, policy, be
     write(f"\nFallback training (Transform + Trainer, last Tuner's hyperparameters): "
           f"{min(timed):.1f}-{max(timed):.1f} s; the first window's Transform + Tuner + Trainer: "
           f"{sum(tuned):.1f} s")
-  plot(results, pathlib.Path(output_dir) / PLOT_NAME, settings.min_auc)
+  plot(results, pathlib.Path(output_dir) / PLOT_NAME, settings)
   (pathlib.Path(output_dir) / TABLE_NAME).write_text(
       json.dumps([dataclasses.asdict(r) for r in results], indent=2))
   write(f"plot: {pathlib.Path(output_dir) / PLOT_NAME}\ntable: {pathlib.Path(output_dir) / TABLE_NAME}")

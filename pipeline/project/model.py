@@ -42,8 +42,26 @@ def input_names(produced: dict) -> list:
   return [name for name in dense + list(features.categorical_sizes()) if name in produced]
 
 
-def build_model(hp: keras_tuner.HyperParameters, names: list) -> keras.Model:
-  """A compiled binary classifier over the transformed features `names`."""
+# Per task: the output layer's units and activation, the loss, the metrics
+# Keras reports, and the Tuner's objective (a Keras metric on the eval split).
+def _head(task: str):
+  if task == "binary":
+    return (1, "sigmoid", "binary_crossentropy",
+            [keras.metrics.AUC(name="auc"), keras.metrics.BinaryAccuracy(name="accuracy")],
+            keras_tuner.Objective("val_auc", "max"))
+  if task == "multiclass":
+    return (len(features.CLASSES), "softmax", "sparse_categorical_crossentropy",
+            [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+            keras_tuner.Objective("val_accuracy", "max"))
+  return (1, None, "huber", [keras.metrics.MeanAbsoluteError(name="mae")],
+          keras_tuner.Objective("val_mae", "min"))
+
+
+def build_model(hp: keras_tuner.HyperParameters, names: list, scale=(0.0, 1.0)) -> keras.Model:
+  """A compiled network over the transformed features `names` for the
+  project's TASK; a regression output is rescaled by `scale` (the
+  training labels' mean and standard deviation), so the network learns a
+  z-score whatever the label's units."""
   # TODO(step 8): Change the network.
   inputs, encoded = {}, []
   sizes = features.categorical_sizes()
@@ -57,13 +75,25 @@ def build_model(hp: keras_tuner.HyperParameters, names: list) -> keras.Model:
   hidden = keras.layers.concatenate(encoded)
   for _ in range(hp.get("hidden_layers")):
     hidden = keras.layers.Dense(hp.get("hidden_units"), activation="relu")(hidden)
-  output = keras.layers.Dense(1, activation="sigmoid")(hidden)
+  units, activation, loss, metrics, _ = _head(features.TASK)
+  output = keras.layers.Dense(units, activation=activation)(hidden)
+  if features.TASK == "regression":
+    mean, std = scale
+    output = keras.layers.Rescaling(std, offset=mean)(output)
   model = keras.Model(inputs=inputs, outputs=output)
-  model.compile(
-      optimizer=keras.optimizers.Adam(hp.get("learning_rate")),
-      loss="binary_crossentropy",
-      metrics=[keras.metrics.AUC(name="auc"), keras.metrics.BinaryAccuracy(name="accuracy")])
+  model.compile(optimizer=keras.optimizers.Adam(hp.get("learning_rate")), loss=loss,
+                metrics=metrics)
   return model
+
+
+def label_scale(dataset, batches=50) -> tuple:
+  """Mean and standard deviation of the labels in the first `batches`
+  batches (regression only: classifiers need no scale)."""
+  if features.TASK != "regression":
+    return 0.0, 1.0
+  labels = tf.concat([tf.cast(tf.reshape(y, [-1]), tf.float32)
+                      for _, y in dataset.take(batches)], axis=0)
+  return float(tf.reduce_mean(labels)), max(float(tf.math.reduce_std(labels)), 1e-6)
 
 
 def _dataset(file_pattern, data_accessor, tf_transform_output, batch_size, seed):
@@ -89,10 +119,11 @@ def tuner_fn(fn_args: tfx.components.FnArgs) -> tfx.components.TunerFnResult:
   tf_transform_output, train, evaluation = _datasets(fn_args)
   tuner = keras_tuner.RandomSearch(
       functools.partial(build_model,
-                        names=input_names(tf_transform_output.transformed_feature_spec())),
+                        names=input_names(tf_transform_output.transformed_feature_spec()),
+                        scale=label_scale(train)),
       max_trials=fn_args.custom_config.get("max_trials", 3),
       hyperparameters=search_space(),
-      objective=keras_tuner.Objective("val_auc", "max"),
+      objective=_head(features.TASK)[-1],
       seed=fn_args.custom_config.get("seed", 0),
       directory=fn_args.working_dir,
       project_name="tuner")
@@ -104,7 +135,8 @@ def tuner_fn(fn_args: tfx.components.FnArgs) -> tfx.components.TunerFnResult:
 
 
 class _ServingModule(tf.Module):
-  """What the Pusher serves: raw tf.Examples in, probabilities out."""
+  """What the Pusher serves: raw tf.Examples in, the model's output out
+  (model_io.output_key: probabilities, or a value for regression)."""
 
   def __init__(self, model, tf_transform_output):
     super().__init__()
@@ -120,7 +152,7 @@ class _ServingModule(tf.Module):
   def serve(self, serialized):
     transformed = self._transform(serialized)
     model_inputs = {name: transformed[name] for name in self._names}
-    return {model_io.OUTPUT_KEY: self.model(model_inputs)}
+    return {model_io.output_key(features.TASK): self.model(model_inputs)}
 
   @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=model_io.SERVING_INPUT)])
   def transform_features(self, serialized):
@@ -138,7 +170,7 @@ def run_fn(fn_args: tfx.components.FnArgs):
     hp = search_space()
   names = input_names(tf_transform_output.transformed_feature_spec())
   logging.info("Hyperparameters: %s; model inputs: %s", hp.values, names)
-  model = build_model(hp, names)
+  model = build_model(hp, names, label_scale(train))
   facts = warm_start.network_facts(tf_transform_output, names, hp.values,
                                    features.VOCAB_FEATURES)
   started = warm_start.load(model, fn_args.base_model, facts, fn_args.schema_path)

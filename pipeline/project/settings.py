@@ -42,10 +42,15 @@ TRAIN_STEPS = 400
 EVAL_STEPS = 20
 
 # TODO(step 9): Set the gates and the slices that matter for your task.
-# Evaluator gates. A model is blessed when its AUC on the eval split is at
-# least MIN_AUC and at most MAX_AUC_DROP below the last blessed model's.
-MIN_AUC = 0.75
-MAX_AUC_DROP = 0.01
+# Evaluator gates. A model is blessed when its METRIC on the eval split is
+# on the good side of METRIC_THRESHOLD (at least it, or at most it for a
+# lower-is-better metric such as an error) and at most MAX_METRIC_DROP worse
+# than the last blessed model's. The metrics of each task type are in
+# components/contracts/metrics.py (binary: auc; multiclass:
+# sparse_categorical_accuracy; regression: mean_absolute_error).
+METRIC = "auc"
+METRIC_THRESHOLD = 0.75
+MAX_METRIC_DROP = 0.01
 # Slices reported by TFMA (payment type: the leakage-prone feature).
 SLICE_FEATURES = (("payment_type",), ("trip_start_hour",))
 
@@ -79,7 +84,7 @@ DRIFT_THRESHOLDS = {
     "normal_range": 0.01,
     "out_of_range_excess": 0.02,  # current share out of range, minus reference's
     "prediction_psi": 0.25,  # PSI of the served model's scores, no labels needed
-    "metric_drop": 0.02,  # AUC drop of the served model (realized, or estimated: below)
+    "metric_drop": 0.02,  # METRIC worsening of the served model (error metrics: relative); realized or estimated
     "calibration_error": 0.05,  # served model's reliability error above which estimates are untrusted
 }
 # Chance that a report on unchanged data calls any feature drifting, before
@@ -87,7 +92,7 @@ DRIFT_THRESHOLDS = {
 # also the level of the prediction and performance drop tests.
 DRIFT_FALSE_ALARM_RATE = 0.01
 # Act on the served model's AUC estimated from its own scores (no labels
-# needed): an estimated drop above "metric_drop" counts as drift even when no
+# needed; binary tasks only): an estimated drop above "metric_drop" counts as drift even when no
 # single feature moved. The estimate is trusted only for a calibrated model.
 DRIFT_ON_ESTIMATED_DROP = True
 # Per-feature overrides of DRIFT_THRESHOLDS, e.g. {"company": {"new_level_share": 0.1}}.
@@ -111,12 +116,12 @@ DRIFT_FALLBACK_SPAN = 0
 DRIFT_POLICY = "fallback"
 # Spans a monitoring run trains on: the new span and the ones just before it.
 TRAINING_WINDOW_SPANS = 2
-# A fallback is served when its AUC on the new span's eval split is at least
-# the served model's minus this (0: at least as good) ...
-FALLBACK_AUC_TOLERANCE = 0.0
+# A fallback is served when its METRIC on the new span's eval split is at
+# most this much worse than the served model's (0: at least as good) ...
+FALLBACK_METRIC_TOLERANCE = 0.0
 # ... or when the served model's inputs are broken there: a feature it reads
 # is missing, outside its training min/max, or an unseen level in at least
-# this share of the new rows. It must still reach MIN_AUC.
+# this share of the new rows. It must still pass METRIC_THRESHOLD.
 BROKEN_INPUT_SHARE = 0.5
 # `python -m pipeline simulate`: the first training window; every later span
 # up to the last is then fed in as new data, one monitoring run each.

@@ -31,7 +31,7 @@ def test_a_pushed_model_its_metrics_blessing_and_what_serves(tmp_path):
       run_id="r", executions=[], pushed_version="200", pushed_path="/serving/200", blessed=True,
       metrics={"example_count": 100.0, "auc": 0.91}, has_baseline=True, trained=True,
       fallback={"excluded_features": ["cat_b", "num_a"], "served": True, "reason": "inputs are broken",
-                "fallback_auc": 0.9, "served_auc": 0.8, "seconds": 12.0})
+                "fallback_metric": 0.9, "served_metric": 0.8, "seconds": 12.0})
   text = report.format_summary(result, paths, CARD)
   assert "Model pushed: version 200" in text and "model card: /serving/200/card.md" in text
   assert "Fallback model without cat_b, num_a (Transform + Trainer 12.0 s): SERVED" in text

@@ -7,8 +7,10 @@ import pytest
 from apache_beam.portability.api import beam_job_api_pb2, beam_job_api_pb2_grpc
 
 from pipeline.definition import beam, node_ids
-from tests import conftest
+from tests import conftest, project_data
 from tests.test_e2e import assert_every_component_completed, run_executions
+
+SETTINGS = project_data.SETTINGS
 
 
 def _jobs(endpoint) -> list:
@@ -42,4 +44,5 @@ def test_same_blessing_and_a_pushed_model_as_the_direct_runner(portable_run, fir
   report = portable_run[0].report
   assert report.blessed == first_run.report.blessed
   assert report.pushed_version and (portable_run[0].paths.serving_dir / report.pushed_version).is_dir()
-  assert report.metrics["auc"] == pytest.approx(first_run.report.metrics["auc"], abs=0.02)
+  assert report.metrics[SETTINGS.metric] == pytest.approx(first_run.report.metrics[SETTINGS.metric],
+                                                        rel=0.05, abs=0.02)
