@@ -1,66 +1,31 @@
-"""A fork with other data passes the factory's own tests.
+"""Forks made by `init`: the factory works on other data and task types.
 
-Copies the repository (its tracked files) to a temporary folder and makes
-it a penguin project by editing only the project part: two span folders of
-the penguins CSV, a schema inferred from them, the label "is it species 0"
-with four numeric inputs (features.py, the label lines of preprocessing.py)
-and a few settings. Then runs the fork's own test suite there (its factory
-tests: the fork has no project tests yet), which must pass. The penguins
-have no string input, no optional column and only two spans, so the fork
-exercises what the bundled project cannot.
+Each test copies the repository (its tracked files) to a temporary folder
+and runs `python -m pipeline init` there on the penguins CSV, which rewrites
+only the project part (spans, schema, features.py, settings.py). Then:
+- multiclass (species): the fork's own test suite (its factory tests: the
+  bundled project's own tests are removed, the fork has none yet) must pass,
+  which runs the fork's pipeline end to end;
+- regression (body mass): the fork's pipeline trains, pushes, answers
+  `predict` with values, and a monitoring run re-assesses the served
+  model's error on the next span with its labels.
+The penguins have no time column and two spans of about 170 rows, so the
+forks exercise what the bundled project cannot.
 """
+import json
 import os
 import pathlib
 import shutil
 import subprocess
 import sys
 
-import pandas as pd
 import pytest
-import tensorflow_data_validation as tfdv
+
+from components.contracts import files
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 PENGUINS = REPO.parent / "shared" / "data" / "penguins" / "penguins_processed.csv"
-
-_FEATURES = '''"""Penguin measurements in, "is it species 0?" out."""
-from components.contracts.model_io import transformed_name
-
-LABEL_KEY = "is_species_0"
-OUTCOME_COLUMNS = ("species",)
-LABEL_SOURCE_COLUMNS = ("species",)
-DENSE_FLOAT_FEATURES = ("culmen_length_mm", "culmen_depth_mm", "flipper_length_mm", "body_mass_g")
-BUCKET_FEATURES = ()
-FEATURE_BUCKET_COUNT = 10
-CATEGORICAL_INT_FEATURES = {}
-VOCAB_FEATURES = ()
-VOCAB_SIZE = 100
-OOV_SIZE = 5
-
-
-def categorical_sizes() -> dict:
-  return {}
-
-
-def raw_input_features() -> tuple:
-  return DENSE_FLOAT_FEATURES
-'''
-_LABEL = '''  species = _dense(inputs["species"], tf.constant(-1, tf.int64))
-  outputs[features.transformed_name(features.LABEL_KEY)] = tf.cast(tf.equal(species, 0), tf.int64)
-  return outputs
-'''
-# Appended to the project's settings.py: later assignments win.
-_SETTINGS = '''
-# The penguin fork.
-DEFAULT_SPANS = (1, 2)
-SLICE_FEATURES = ()
-DRIFT_IGNORED_FEATURES = ()
-SIMULATE_FIRST_WINDOW = (1, 1)
-SIMULATE_LAST_SPAN = 2
-CLOUD_SPAN = 2
-MODEL_CARD_TITLE = "Adelie penguin recognizer"
-MODEL_CARD_INTENDED_USE = "Says whether a penguin is of species 0 from its measurements."
-MODEL_CARD_CAVEATS = ("Measured on three islands only.",)
-'''
+pytestmark = pytest.mark.skipif(not PENGUINS.exists(), reason=f"no penguins data at {PENGUINS}")
 
 
 def _copy_tracked_files(dest: pathlib.Path):
@@ -73,46 +38,63 @@ def _copy_tracked_files(dest: pathlib.Path):
       shutil.copy2(source, dest / name)
 
 
-def make_penguin_fork(dest: pathlib.Path):
+def _env() -> dict:
+  # The fork imports its own code (cwd first on sys.path), not this checkout's.
+  return {k: v for k, v in os.environ.items()
+          if not k.startswith(("MODEL_FACTORY_TEST_MYSQL", "MODEL_FACTORY_REQUIRE_MYSQL",
+                               "MLMD_MYSQL", "PYTEST", "TF_USE_LEGACY_KERAS"))}
+
+
+def _cli(fork, *args, timeout=900):
+  done = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=fork, env=_env(),
+                        capture_output=True, text=True, timeout=timeout)
+  assert done.returncode == 0, f"pipeline {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+  return done.stdout
+
+
+def make_fork(dest: pathlib.Path, *init_args) -> str:
+  """A copy of this repository made a penguin project by `init`; returns
+  what init printed."""
   _copy_tracked_files(dest)
-  shutil.rmtree(dest / "data" / "spans")
-  frame = pd.read_csv(PENGUINS).sample(frac=1.0, random_state=0)
-  half = len(frame) // 2
-  for span, part in ((1, frame.iloc[:half]), (2, frame.iloc[half:])):
-    (dest / "data" / "spans" / f"span-{span}").mkdir(parents=True)
-    part.to_csv(dest / "data" / "spans" / f"span-{span}" / "penguins.csv", index=False)
-  stats = tfdv.generate_statistics_from_dataframe(frame.reset_index(drop=True))
-  tfdv.write_schema_text(tfdv.infer_schema(stats, infer_feature_shape=False),
-                         str(dest / "schema" / "schema.pbtxt"))
-  project = dest / "pipeline" / "project"
-  (project / "features.py").write_text(_FEATURES)
-  preprocessing = (project / "preprocessing.py").read_text()
-  label_at = preprocessing.index("  # TODO(step 6)")
-  (project / "preprocessing.py").write_text(preprocessing[:label_at] + _LABEL)
-  with open(project / "settings.py", "a", encoding="utf-8") as settings:
-    settings.write(_SETTINGS)
+  printed = _cli(dest, "init", "--csv", str(PENGUINS), "--spans", "2", "--force", *init_args)
   shutil.rmtree(dest / "tests" / "project")  # the bundled project's own tests
   (dest / "tests" / "test_fork.py").unlink()
   # A commit, so that provenance records one as it does here.
   subprocess.run("git init -q && git add -A && git -c user.name=fork -c user.email=fork@localhost "
                  "commit -qm fork", shell=True, cwd=dest, check=True)
+  return printed
 
 
-@pytest.mark.skipif(not PENGUINS.exists(), reason=f"no penguins data at {PENGUINS}")
-def test_the_factory_tests_pass_on_a_penguin_fork(tmp_path):
+def test_the_factory_tests_pass_on_a_multiclass_penguin_fork(tmp_path):
   fork = tmp_path / "fork"
-  make_penguin_fork(fork)
-  # The fork imports its own code (cwd first on sys.path), not this checkout's.
-  env = {k: v for k, v in os.environ.items()
-         if not k.startswith(("MODEL_FACTORY_TEST_MYSQL", "MODEL_FACTORY_REQUIRE_MYSQL",
-                                     "MLMD_MYSQL", "PYTEST"))}
+  printed = make_fork(fork, "--label", "species")
+  assert "multiclass" in printed and "python -m pipeline run" in printed
   # Left out: the portable-runner run and the kill-and-resume run (factory
   # runner code a fork does not change; each costs minutes, and this
   # repository's suite runs them).
   done = subprocess.run([sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider",
                          "-W", "ignore", "--ignore=tests/runners/test_portable.py",
                          "--ignore=tests/runners/test_kill_resume.py"],
-                        cwd=fork, env=env, capture_output=True, text=True, timeout=1800)
+                        cwd=fork, env=_env(), capture_output=True, text=True, timeout=1800)
   summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
   assert done.returncode == 0, f"the fork's tests failed ({summary}):\n{done.stdout[-6000:]}"
   assert " passed" in summary and "failed" not in summary
+
+
+def test_a_regression_fork_trains_predicts_values_and_monitors_its_error(tmp_path):
+  fork = tmp_path / "fork"
+  printed = make_fork(fork, "--label", "body_mass_g", "--task", "regression")
+  assert "regression" in printed and "mean_absolute_error" in printed
+  run = _cli(fork, "run")
+  assert "pushed" in run.lower(), run
+  card = next((fork / "output" / "serving").glob("*/model_card.md")).read_text()
+  assert "`predictions`: the predicted value of `body_mass_g`" in card and "| MAE |" in card
+  span_csv = next((fork / "data" / "spans" / "span-2").glob("*.csv"))
+  lines = _cli(fork, "predict", "--csv", str(span_csv)).splitlines()
+  values = [float(line.rsplit("= ", 1)[1]) for line in lines if line.startswith("line ")]
+  assert len(values) > 100 and 2000 < sum(values) / len(values) < 7000, lines[:5]
+  monitored = _cli(fork, "monitor", "--span", "2", "--policy", "alert")
+  reports = [json.loads(p.read_text()) for p in (fork / "output").rglob(files.REPORT_JSON)]
+  assessed = [r["performance_drift"] for r in reports if r.get("performance_drift")]
+  assert assessed and assessed[-1]["metric"] == "mean_absolute_error", monitored
+  assert assessed[-1]["realized_value"] > 0 and assessed[-1]["status"] in ("ok", "drift")

@@ -104,18 +104,17 @@ def predict(settings, args) -> int:
   from pipeline.runners import local
   try:
     model_dir = predicting.active_version(local.Paths(args.output_dir).serving_dir)
-    scores = predicting.predict_csv(args.csv, model_dir, settings.schema_path)
+    outputs = predicting.predict_csv(args.csv, model_dir, settings.schema_path, settings.task)
   except (FileNotFoundError, ValueError) as error:
     return _error(error)
   print(f"model {model_dir}")
-  for line, score in enumerate(scores, start=2):
-    print(f"line {line}: P({settings.label_key}) = {score:.3f}")
+  for line, output in enumerate(outputs, start=2):
+    print(f"line {line}: {predicting.describe(output, settings)}")
   return 0
 
 
 def _missing_spans(settings, data_root, spans):
-  missing = [s for s in range(spans[0], spans[1] + 1)
-             if not (data_root / settings.span_folder(s)).is_dir()]
+  missing = [s for s in sorted(set(spans)) if not (data_root / settings.span_folder(s)).is_dir()]
   if missing:
     print(f"error: {data_root} has no folder for span(s) {missing} "
           f"(expected {settings.span_glob(missing[0])})", file=sys.stderr)
@@ -178,6 +177,22 @@ def _summarize(settings, args, execute) -> int:
   return 0
 
 
+def init(settings, args) -> int:
+  """Bad input (the CSV, a column, an existing project): exit 2, nothing written."""
+  from pipeline.operations import init_project
+  try:
+    print(init_project.init(
+        args.csv, args.label, task=args.task, positive=args.positive, keep_input=args.keep_input,
+        time_column=args.time_column, span_by=args.span_by, spans=args.spans, drop=args.drop,
+        force=args.force, root=args.root))
+  except init_project.InitError as error:
+    print(f"error: {error}", file=sys.stderr)
+    return 2
+  except OSError as error:
+    return _error(error)
+  return 0
+
+
 HANDLERS = {"run": run, "monitor": monitor, "simulate": simulate, "predict": predict,
             "drift": drift, "lineage": lineage, "rollback": rollback,
-            "compile": compile_spec, "submit": submit}
+            "compile": compile_spec, "submit": submit, "init": init}

@@ -111,4 +111,30 @@ def build(settings) -> argparse.ArgumentParser:
       command.add_argument("--spec", type=pathlib.Path, help="a compiled spec (default: compile now)")
       command.add_argument("--dry-run", action="store_true",
                            help="print what would be sent; needs no network or credentials")
+  _init_arguments(commands.add_parser(
+      "init", help="set up a new project from one CSV: spans, schema, features and settings"))
   return parser
+
+
+def _init_arguments(init):
+  init.add_argument("--csv", type=pathlib.Path, required=True, help="the data, one header row")
+  init.add_argument("--label", required=True,
+                    help="label column (with an expression in --positive: the new label's name)")
+  init.add_argument("--task", choices=["binary", "multiclass", "regression"],
+                    help="default: inferred from the label's values")
+  init.add_argument("--positive", metavar="VALUE|EXPRESSION",
+                    help="binary: the positive label value (default: the minority value), or a "
+                         "comparison over columns that derives the label, e.g. 'a > 2 * b'")
+  init.add_argument("--keep-input", nargs="+", default=[], metavar="COLUMN",
+                    help="expression columns known before the outcome: they stay model inputs")
+  init.add_argument("--time-column", metavar="COLUMN",
+                    help="Unix seconds or date/time text that orders the rows into spans")
+  init.add_argument("--span-by", choices=["year", "quarter", "month", "day"],
+                    help="span length with --time-column (default: the finest with 100 rows each)")
+  init.add_argument("--spans", type=int, metavar="N",
+                    help="without --time-column: N ordered chunks of the file (default 4 or fewer)")
+  init.add_argument("--drop", nargs="+", default=[], metavar="COLUMN",
+                    help="columns removed from the spans")
+  init.add_argument("--force", action="store_true", help="replace an existing project")
+  init.add_argument("--root", type=pathlib.Path,
+                    help="where the project part is written (default: the repository root)")

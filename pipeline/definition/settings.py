@@ -6,7 +6,9 @@ the runners pass it, with a RunSpec, to create_pipeline. Field names are the
 project settings' names in lower case."""
 import dataclasses
 import importlib
+import os
 import pathlib
+import re
 import typing
 
 from components.contracts import metrics
@@ -94,6 +96,17 @@ class Settings:
   def span_folder(self, span: int) -> str:
     """The span's folder under the data root (the pattern's first part)."""
     return self.span_glob(span).split("/")[0]
+
+  def spans_in(self, data_root, first=None, last=None) -> list:
+    """The span numbers that have a folder under `data_root`, in order,
+    within [first, last]. Numbers need not be consecutive (month spans go
+    201312, 201401), so windows list folders instead of counting."""
+    before, _, after = self.span_pattern.split("/")[0].partition("{SPAN}")
+    folder = re.compile(re.escape(before) + r"(\d+)" + re.escape(after) + "$")
+    root = pathlib.Path(data_root)
+    found = sorted(int(m.group(1)) for m in map(folder.match, os.listdir(root) if root.is_dir()
+                                                  else []) if m)
+    return [s for s in found if (first is None or s >= first) and (last is None or s <= last)]
 
   def stats_options(self):
     """TFDV's options for every statistics the factory computes, so that the

@@ -118,7 +118,7 @@ def replay(settings, *, data_root, first_window, last_span, output_dir, policy, 
     raise RuntimeError("the first window's model was not pushed; nothing to monitor")
   primary_dir = first.pushed_path  # the primary-only baseline: never replaced
   results = []
-  for span in range(first_window[1] + 1, last_span + 1):
+  for span in settings.spans_in(data_root, first_window[1] + 1, last_span):
     before = manifest.read(str(paths.serving_dir))
     run_report = local.monitor(settings, data_root=data_root, span=span, output_dir=output_dir,
                                policy=policy, beam=beam, write=write)

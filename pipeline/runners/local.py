@@ -186,7 +186,8 @@ def run(settings, *, data_root, spans, output_dir, beam=None,
   evaluates and pushes. Raises DataAnomaliesError if any span is invalid.
   """
   first, last = spans
-  steps = [(span, "ingest" if span != last else "train") for span in range(first, last + 1)]
+  steps = [(span, "ingest" if span != last else "train")
+           for span in settings.spans_in(data_root, first, last)]
   return _execute(settings, data_root, steps, spans, output_dir, beam, settings.drift_policy,
                   write)
 
@@ -200,11 +201,11 @@ def monitor(settings, *, data_root, span, output_dir, window=None, policy=None,
   store = mlmd_store.open_store(Paths(pathlib.Path(output_dir).resolve()).metadata_config())
   ingested = {queries.custom(a, contract.SPAN) for a in store.get_artifacts_by_type("Examples")
               if queries.custom(a, contract.INPUT_FINGERPRINT)}  # ExampleGen's, not Transform's
-  window = window or (max(span - settings.training_window_spans + 1,
-                          min(ingested, default=span)), span)
+  recent = settings.spans_in(data_root, None, span)[-settings.training_window_spans:] or [span]
+  window = window or (max(recent[0], min(ingested, default=span)), span)
   if window[1] != span:
     raise ValueError(f"the training window {window} must end with the new span {span}")
-  missing = [s for s in range(window[0], span) if s not in ingested]
+  missing = [s for s in settings.spans_in(data_root, window[0], span - 1) if s not in ingested]
   if missing:
     raise ValueError(f"span(s) {missing} of the training window {window[0]}-{window[1]} were never "
                      f"ingested into {output_dir}: monitor them first (in time order), or pass "
