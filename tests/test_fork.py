@@ -19,6 +19,8 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from components.contracts import files
@@ -92,7 +94,11 @@ def test_a_regression_fork_trains_predicts_values_and_monitors_its_error(tmp_pat
   span_csv = next((fork / "data" / "spans" / "span-2").glob("*.csv"))
   lines = _cli(fork, "predict", "--csv", str(span_csv)).splitlines()
   values = [float(line.rsplit("= ", 1)[1]) for line in lines if line.startswith("line ")]
-  assert len(values) > 100 and 2000 < sum(values) / len(values) < 7000, lines[:5]
+  truth = pd.read_csv(span_csv)["body_mass_g"]
+  assert len(values) == len(truth), lines[:5]
+  # Values on the label's scale, closer to the truth than its spread.
+  assert abs(np.mean(values) - truth.mean()) < 0.5 * truth.std(), lines[:5]
+  assert np.mean(np.abs(np.array(values) - truth)) < np.mean(np.abs(truth - truth.median()))
   monitored = _cli(fork, "monitor", "--span", "2", "--policy", "alert")
   reports = [json.loads(p.read_text()) for p in (fork / "output").rglob(files.REPORT_JSON)]
   assessed = [r["performance_drift"] for r in reports if r.get("performance_drift")]

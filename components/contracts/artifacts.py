@@ -8,7 +8,8 @@ import os
 from tfx.types import artifact
 
 # Re-exported: the artifact contracts include their files (named in files.py).
-from components.contracts.files import PLAN_JSON, REPORT_HTML, REPORT_JSON, read_json, write_json  # pylint: disable=unused-import
+from components.contracts.files import (GUARDRAILS_HTML, GUARDRAILS_JSON, PLAN_JSON,  # pylint: disable=unused-import
+                                        REPORT_HTML, REPORT_JSON, read_json, write_json)
 
 
 # --- Properties TFX's own components set, read by ours and the reports ---
@@ -70,6 +71,22 @@ DRIFT_REPORT_ID = "drift_report_id"
 def read_plan(plan_dir: str) -> dict:
   """{excluded_features, kept_drifted_features, broken_inputs}."""
   return read_json(os.path.join(plan_dir, PLAN_JSON))
+
+
+class GuardrailsReport(artifact.Artifact):
+  """guardrails.json + guardrails.html: every finding of the checks before
+  training with the action taken; properties FINDINGS (one line each,
+  "action: message"), EXCLUDED_FEATURES (comma-separated) and REFUSED (0/1)."""
+  TYPE_NAME = "model_factory.GuardrailsReport"
+
+
+FINDINGS = "findings"
+REFUSED = "refused"
+
+
+def read_guardrails(report_dir: str) -> dict:
+  """{findings: [{check, feature, message, figures, action}], excluded_features, refused}."""
+  return read_json(os.path.join(report_dir, GUARDRAILS_JSON))
 
 
 class CompatibilityVerdict(artifact.Artifact):

@@ -8,6 +8,8 @@ import tensorflow as tf
 REPORT_JSON = "report.json"  # DriftReport
 REPORT_HTML = "report.html"  # DriftReport
 PLAN_JSON = "plan.json"  # FallbackPlan
+GUARDRAILS_JSON = "guardrails.json"  # GuardrailsReport
+GUARDRAILS_HTML = "guardrails.html"  # GuardrailsReport
 
 
 def open_file(path, mode="r"):

@@ -159,6 +159,7 @@ def simulate(settings, args) -> int:
 def _summarize(settings, args, execute) -> int:
   """Runs `execute`, prints the run's summary; exit 2 on bad data."""
   from components.anomaly_gate.executor import DataAnomaliesError
+  from components.guardrails.executor import GuardrailsRefusedError
   from components.input_check.executor import InputRefusedError
   from pipeline.definition import beam
   from pipeline.mlmd import store as mlmd_store
@@ -166,7 +167,7 @@ def _summarize(settings, args, execute) -> int:
   from pipeline.runners import local
   try:
     result = execute()
-  except (InputRefusedError, DataAnomaliesError) as error:
+  except (InputRefusedError, DataAnomaliesError, GuardrailsRefusedError) as error:
     print(f"\nerror: {error}", file=sys.stderr)
     return 2
   except (mlmd_store.MetadataUnreachable, beam.BeamSetupError, local.OutputBusyError) as error:

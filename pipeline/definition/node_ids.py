@@ -9,6 +9,7 @@ ANOMALY_GATE = "AnomalyGate"
 SERVED_MODEL_RESOLVER = "served_model_baseline_resolver"
 DRIFT_DETECTOR = "DriftDetector"
 TRAINING_WINDOW_RESOLVER = "training_window_resolver"
+GUARDRAILS = "Guardrails"
 
 # Primary training.
 TRANSFORM = "Transform"

@@ -8,6 +8,8 @@ from tfx.types import standard_component_specs as specs
 
 from components.contracts import artifacts
 from components.drift_detector import component as detecting
+from components.guardrails import component as guarding
+from components.guardrails.component import Guardrails
 from pipeline.definition import drift, fallback, ingest, node_ids, primary, push, resolvers
 from pipeline.definition.settings import RunSpec, Settings
 
@@ -48,11 +50,17 @@ def _train_and_push(settings, run, ingested, checked) -> list:
       window.add_upstream_node(checked.detector)
       nodes.append(window)
       examples = window.outputs[specs.EXAMPLES_KEY]
+    # Before anything trains: leakage and other pitfalls of the window; its
+    # training schema lacks the features a guardrail excludes.
+    guard = Guardrails(examples=examples, schema=ingested.schema,
+                       config=settings.guardrails_config()).with_id(node_ids.GUARDRAILS)
+    guard.add_upstream_node(checked.detector)
+    nodes.append(guard)
+    schema = guard.outputs[guarding.TRAINING_SCHEMA_KEY]
     if run.fallback:
-      trained = fallback.build(settings, examples, ingested.schema,
+      trained = fallback.build(settings, examples, schema,
                                ingested.example_gen.outputs[specs.EXAMPLES_KEY], report,
                                checked.served_model)
     else:
-      trained = primary.build(settings, run, examples, ingested.schema, checked.detector,
-                              checked.served_model)
+      trained = primary.build(settings, run, examples, schema, guard, checked.served_model)
   return nodes + trained.nodes + push.build(run, trained, ingested.schema)

@@ -62,7 +62,11 @@ class Settings:
   model_card_title: str
   model_card_intended_use: str
   model_card_caveats: tuple
+  guardrail_actions: dict
+  guardrail_limits: dict
+  guardrail_sample_rows: int
   preprocessing_fn: str
+  label_fn: str
   tuner_fn: str
   run_fn: str
   pipeline_image: str
@@ -80,12 +84,17 @@ class Settings:
   task: str
   classes: tuple
   label_key: str
+  label_derived: bool  # computed from raw columns (LABEL_EXPRESSION), not a column
   outcome_columns: tuple
   label_source_columns: tuple
   model_inputs: tuple
+  categorical_inputs: tuple
 
   def __post_init__(self):
     metrics.check(self.task, self.metric)
+    unknown = {a for a in self.guardrail_actions.values() if a not in ("warn", "exclude", "refuse")}
+    if unknown:
+      raise ValueError(f"GUARDRAIL_ACTIONS: {sorted(unknown)} is not one of warn, exclude, refuse")
     if self.task == "multiclass" and len(self.classes) < 3:
       raise ValueError(f"a multiclass task needs CLASSES in features.py (3 or more); got {self.classes}")
 
@@ -119,6 +128,17 @@ class Settings:
     """The same bucket counts for the ad-hoc drift check's own summaries."""
     return {"quantile_buckets": self.stats_quantile_buckets, "rank_buckets": self.stats_rank_buckets}
 
+  def guardrails_config(self) -> dict:
+    """The Guardrails' config: the task, the label, the inputs, the actions."""
+    return {
+        "task": self.task, "label_fn": self.label_fn,
+        # The raw label column; "" when the label is derived (then never missing).
+        "label_column": "" if self.label_derived else self.label_key,
+        "features": list(self.model_inputs), "categorical": list(self.categorical_inputs),
+        "outcome_columns": list(self.outcome_columns), "actions": dict(self.guardrail_actions),
+        "limits": dict(self.guardrail_limits), "sample_rows": self.guardrail_sample_rows,
+    }
+
   def drift_config(self) -> dict:
     """The DriftDetector's config: thresholds, and how to find labels."""
     from components.contracts.model_io import transformed_name  # pylint: disable=import-outside-toplevel
@@ -136,7 +156,7 @@ class Settings:
     }
 
 
-_DERIVED = {"task", "classes", "label_key", "outcome_columns", "label_source_columns", "model_inputs"}
+_DERIVED = {"task", "classes", "categorical_inputs", "label_key", "label_derived", "outcome_columns", "label_source_columns", "model_inputs"}
 
 
 def load(**overrides) -> Settings:
@@ -146,9 +166,11 @@ def load(**overrides) -> Settings:
   values = {field.name: getattr(module, field.name.upper())
             for field in dataclasses.fields(Settings) if field.name not in _DERIVED}
   values.update(
-      task=features.TASK, classes=tuple(features.CLASSES), label_key=features.LABEL_KEY, outcome_columns=tuple(features.OUTCOME_COLUMNS),
+      task=features.TASK, classes=tuple(features.CLASSES), label_key=features.LABEL_KEY,
+      label_derived=bool(features.LABEL_EXPRESSION), outcome_columns=tuple(features.OUTCOME_COLUMNS),
       label_source_columns=tuple(features.LABEL_SOURCE_COLUMNS),
-      model_inputs=tuple(features.raw_input_features()))
+      model_inputs=tuple(features.raw_input_features()),
+      categorical_inputs=tuple(features.CATEGORICAL_INT_FEATURES) + tuple(features.VOCAB_FEATURES))
   values.update(overrides)
   return Settings(**values)
 

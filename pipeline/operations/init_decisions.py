@@ -9,7 +9,8 @@ import re
 import numpy as np
 import pandas as pd
 
-TASKS = ("binary", "multiclass", "regression")
+from components.contracts.metrics import TASKS
+
 SPAN_BY = ("year", "quarter", "month", "day")
 # Every span must hold this many rows: fewer make unstable drift figures and
 # an eval split (a quarter of the rows) too small to judge a model on.
@@ -23,6 +24,9 @@ MAX_INT_CODES = 50
 MAX_SLICE_LEVELS = 12
 UNIX_SECONDS = (1e9, 2e9)  # 2001-2033
 SHUFFLE_SEED = 42
+# A file sorted in blocks by a column with at most this many levels (or by
+# the label) is grouped, not in time order: it is shuffled before chunking.
+GROUP_LEVELS = 20
 _COMPARISON = re.compile(r"[<>]|==|!=")
 
 
@@ -259,6 +263,17 @@ def _grouped(values, task) -> bool:
   return int((present != present.shift()).sum()) - 1 == present.nunique() - 1
 
 
+def _ordered_by(frame, label):
+  """The column the file is sorted by in blocks (the label, or a column with
+  few levels), if any: ordered chunks would then hold different groups, not
+  different times. A column with many values (a row ID) does not count."""
+  if _grouped(label.values, label.task):
+    return label.name
+  return next((name for name in frame.columns
+               if 2 <= frame[name].nunique() <= GROUP_LEVELS
+               and _grouped(frame[name], "multiclass")), None)
+
+
 def span_numbers(times, span_by) -> pd.Series:
   year = times.dt.year
   return {"year": year, "quarter": year * 10 + times.dt.quarter,
@@ -299,20 +314,18 @@ def assign_spans(frame, label, time_column=None, span_by=None, spans=None, csv_n
     else:
       reason = f"by {span_by} of {time_column} (--span-by {span_by})"
     numbers = span_numbers(times, span_by)
-    if numbers.max() - numbers.min() + 1 > numbers.nunique():
-      notes.append("Span numbers are not consecutive: a span range FIRST-LAST (`run --spans`, "
-                   "DEFAULT_SPANS) must name existing spans only; check the ranges in settings.py.")
     return frame, numbers, reason + "; rows keep their time order", notes, span_by
   count = spans or max(1, min(DEFAULT_SPAN_COUNT, len(frame) // MIN_ROWS_PER_SPAN))
   reason = (f"{count} ordered chunks of the file (no --time-column; "
             + (f"--spans {count})" if spans else
                f"default {DEFAULT_SPAN_COUNT} or fewer, {MIN_ROWS_PER_SPAN} rows each)"))
-  if count > 1 and _grouped(label.values, label.task):
+  ordered_by = _ordered_by(frame, label) if count > 1 else None
+  if ordered_by:
     frame = frame.sample(frac=1, random_state=SHUFFLE_SEED)
-    notes.append(f"The file is ordered by the label {label.name}, so ordered chunks would hold "
-                 f"different {'ranges' if label.task == 'regression' else 'classes'}: its rows "
-                 f"were shuffled (seed {SHUFFLE_SEED}) before chunking, and the spans are random "
-                 "samples of one period (no drift between them by construction).")
+    notes.append(f"The file is sorted by {ordered_by}, so ordered chunks would hold different "
+                 f"groups of it, not different times: its rows were shuffled (seed "
+                 f"{SHUFFLE_SEED}) before chunking, and the spans are random samples of one "
+                 "period (no drift between them by construction).")
   numbers = np.arange(len(frame)) * count // len(frame) + 1
   return frame, pd.Series(numbers, index=frame.index), reason, notes, None
 

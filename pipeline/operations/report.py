@@ -10,6 +10,7 @@ from components.contracts import artifacts as contract
 from components.contracts import metrics, tfma_results
 from components.drift_detector import component as detecting
 from components.fallback_planner import component as planning
+from components.guardrails import component as guarding
 from components.serving_manifest import executor as manifest
 from pipeline.definition import node_ids
 from pipeline.mlmd import queries
@@ -25,6 +26,8 @@ class RunReport:
   executions: list
   span: int = None  # the span the run ingested
   input_warnings: list = dataclasses.field(default_factory=list)  # the input check's
+  guardrails: list = dataclasses.field(default_factory=list)  # "action: finding", one each
+  guardrails_uri: str = None
   pushed_version: str = None
   pushed_path: str = None
   pushed_reused: bool = False
@@ -84,6 +87,11 @@ def read(store, settings, run_id=None) -> RunReport:
       report.input_warnings = contract.split_lines(
           queries.custom(examples[0], contract.INPUT_WARNINGS, ""))
   report.trained = any(node in by_node for node in node_ids.TRAINERS)
+  if node_ids.GUARDRAILS in by_node:
+    found = queries.output_artifacts(
+        store, by_node[node_ids.GUARDRAILS].execution.id)[guarding.REPORT_KEY][0]
+    report.guardrails = contract.split_lines(queries.custom(found, contract.FINDINGS, ""))
+    report.guardrails_uri = found.uri
   if node_ids.EVALUATOR in by_node:
     evaluator = by_node[node_ids.EVALUATOR].execution.id
     outputs = queries.output_artifacts(store, evaluator)
@@ -149,6 +157,10 @@ def decision(report: RunReport) -> str:
 
 def format_summary(report: RunReport, paths, model_card_file: str) -> str:
   lines = [f"Input check warning: {warning}" for warning in report.input_warnings]
+  if report.guardrails:
+    lines.append(f"Guardrails: {len(report.guardrails)} finding(s) "
+                 f"({os.path.join(report.guardrails_uri, contract.GUARDRAILS_HTML)})")
+    lines += [f"  - {finding}" for finding in report.guardrails]
   if report.pushed_version:
     reused = " (unchanged since an earlier run; reused from cache)" if report.pushed_reused else ""
     lines.append(f"Model pushed: version {report.pushed_version}{reused}")

@@ -33,6 +33,27 @@ INPUT_NEW_COLUMNS = "warn"
 INPUT_DUPLICATES = "warn"
 INPUT_DUPLICATE_SHARE = 0.05
 
+# TODO(step 13): Decide what each guardrail finding does (components/guardrails):
+# "warn" (training goes on; the run summary lists it), "refuse" (the run stops
+# before training, exit code 2) or, for a finding about one feature,
+# "exclude" (train without it; recorded in MLMD and the model card).
+GUARDRAIL_ACTIONS = {
+    "target_leakage": "warn",  # a feature alone predicts the label almost perfectly
+    "level_fixes_label": "warn",  # a level of a category decides the label
+    "outcome_as_input": "refuse",  # the model reads a column the label is computed from
+    "leaky_time": "warn",  # a raw timestamp or an increasing ID is a model input
+    "id_like": "warn",  # nearly unique per row
+    "constant": "warn",
+    "mostly_missing": "warn",  # over half the rows lack it
+    "rare_class": "warn",  # a class under 1% of rows
+    "label_missing": "warn",  # rows without a label
+    "too_little_data": "warn",  # fewer rows per span or per class than tuning and evaluation need
+}
+# Overrides of the checks' limits (components/guardrails/checks.py DEFAULT_LIMITS).
+GUARDRAIL_LIMITS = {}
+# Rows of the training window the checks read (the same share of each span).
+GUARDRAIL_SAMPLE_ROWS = 50_000
+
 # Seed for hashing-independent randomness: Tuner trials and weights.
 SEED = 42
 # Tuner search budget: trials x steps is the main cost of a cold run.
@@ -150,6 +171,8 @@ MODEL_CARD_CAVEATS = (
 # The model code's entry points, by module path: TFX imports them in each
 # component's own process (or container), never from this process.
 PREPROCESSING_FN = "pipeline.project.preprocessing.preprocessing_fn"
+# The label from raw columns (the Guardrails derive it, before Transform).
+LABEL_FN = "pipeline.project.preprocessing.label"
 TUNER_FN = "pipeline.project.model.tuner_fn"
 RUN_FN = "pipeline.project.model.run_fn"
 

@@ -205,7 +205,8 @@ def monitor(settings, *, data_root, span, output_dir, window=None, policy=None,
   window = window or (max(recent[0], min(ingested, default=span)), span)
   if window[1] != span:
     raise ValueError(f"the training window {window} must end with the new span {span}")
-  missing = [s for s in settings.spans_in(data_root, window[0], span - 1) if s not in ingested]
+  earlier = set(settings.spans_in(data_root, window[0], span - 1)) | ({window[0]} - {span})
+  missing = sorted(s for s in earlier if s not in ingested)
   if missing:
     raise ValueError(f"span(s) {missing} of the training window {window[0]}-{window[1]} were never "
                      f"ingested into {output_dir}: monitor them first (in time order), or pass "

@@ -152,7 +152,7 @@ def test_multiclass_penguins_in_two_spans(tmp_path):
   assert settings.METRIC_THRESHOLD == pytest.approx(round(majority + 0.02, 4))
   assert settings.DEFAULT_SPANS == (1, 1)
   report = (root / "pipeline/project/init_report.md").read_text()
-  assert "ordered by the label species" in report and "| 2 | 120 | 35.9% | class 2 |" in report
+  assert "sorted by species" in report and "| 2 | 120 | 35.9% | class 2 |" in report
 
 
 def test_regression_on_penguins_keeps_the_class_as_a_categorical_input():
@@ -161,7 +161,9 @@ def test_regression_on_penguins_keeps_the_class_as_a_categorical_input():
   assert p.label.task == "regression" and "non-integer numbers" in p.label.task_reason
   features = init_project.feature_values(p)
   assert features["CATEGORICAL_INT_FEATURES"] == {"species": 4}
-  training = frame["body_mass_g"].iloc[:167]
+  # The file is sorted by species: its rows were shuffled before chunking.
+  assert any("sorted by species" in note for note in p.notes)
+  training = p.frame["body_mass_g"][p.training_mask()]
   baseline = (training - training.median()).abs().mean()
   settings = init_project.settings_values(p)
   assert settings["METRIC"] == "mean_absolute_error"

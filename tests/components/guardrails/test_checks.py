@@ -202,12 +202,13 @@ def test_findings_are_one_line_json_and_name_their_feature():
   rows["leak"] = label.astype(float)
   rows["id"] = np.arange(ROWS, dtype=float)
   rows["same"] = "x"
+  rows.loc[label == 0, "c1"] = "Z"
   label = label.astype(float)
   label[:10] = np.nan
   found = _run(rows, label, spans, "binary", outcome_columns=["leak"])
   assert {f.check for f in found} >= {checks.TARGET_LEAKAGE, checks.OUTCOME_AS_INPUT,
                                       checks.ID_LIKE, checks.LEAKY_TIME, checks.CONSTANT,
-                                      checks.LABEL_MISSING}
+                                      checks.LABEL_MISSING, checks.LEVEL_FIXES_LABEL}
   for finding in found:
     assert finding.check in checks.CHECKS and "\n" not in finding.message
     if finding.feature:
