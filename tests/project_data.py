@@ -34,9 +34,9 @@ def window() -> tuple:
 
 
 def window_spans() -> list:
-  """Every span of the default training window."""
+  """Every span of the default training window (span numbers need not be consecutive)."""
   first, last = window()
-  return list(range(first, last + 1))
+  return SETTINGS.spans_in(SETTINGS.data_root, first, last)
 
 
 def available_spans(data_root=None) -> list:
@@ -178,6 +178,26 @@ def numeric_input() -> str:
   if not found:
     raise LookupError("the project has no numeric model input")
   return found[0]
+
+
+def monitored_numeric_input() -> str:
+  """A numeric model input that drift detection watches and a fallback may drop."""
+  found = [n for n in excludable_inputs() if n in numeric_inputs()]
+  if not found:
+    raise LookupError("the project has no monitored numeric model input")
+  return found[0]
+
+
+def shifted(frame: pd.DataFrame, column: str, sds: float) -> pd.DataFrame:
+  """`frame` with the numeric `column` moved up by `sds` of its standard
+  deviations (integers stay integers; empty cells stay empty)."""
+  values = numeric(frame[column])
+  moved = values + sds * values.std()
+  if column_type(column) == schema_pb2.INT:
+    text = moved.round().astype("Int64").astype(str)
+  else:
+    text = moved.map(repr)
+  return frame.assign(**{column: text.where(values.notna(), "")})
 
 
 # --- Corrupted copies of real spans --------------------------------------------

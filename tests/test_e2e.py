@@ -4,6 +4,7 @@ import collections
 import html
 import importlib
 import json
+import pathlib
 
 import numpy as np
 import tensorflow as tf
@@ -14,10 +15,11 @@ from components.contracts import model_io
 from components.serving_manifest import executor as manifest
 from pipeline.definition import node_ids as n
 from pipeline.mlmd import queries
-from pipeline.operations import model_card
+from pipeline.operations import lineage, model_card, predict
 from tests import project_data
 
 SETTINGS = project_data.SETTINGS
+SCOPES = (predict.OK, predict.CAUTION, predict.OUT_OF_SCOPE)
 STANDARD_COMPONENTS = (n.EXAMPLE_GEN, n.STATISTICS_GEN, n.SCHEMA_GEN, n.EXAMPLE_VALIDATOR,
                        n.TRANSFORM, n.TUNER, n.TRAINER, n.EVALUATOR, n.PUSHER)
 CUSTOM_COMPONENTS = (n.ANOMALY_GATE, n.DRIFT_DETECTOR, n.COMPATIBILITY_GUARD)
@@ -77,7 +79,7 @@ def test_served_model_answers_raw_csv_rows_with_probabilities(first_run):
   # Rows of a later span the model never saw, as tf.Examples built from CSV.
   raw_rows = project_data.read_rows(project_data.unseen_span(), 50)
   probabilities = _serve(first_run, [project_data.to_example(r) for r in raw_rows])
-  assert probabilities.shape == (50, 1)
+  assert probabilities.shape == (50, len(SETTINGS.classes) if SETTINGS.task == "multiclass" else 1)
   assert ((probabilities >= 0) & (probabilities <= 1)).all()
   assert probabilities.std() > 0.01, "a trained model does not answer a constant"
 
@@ -111,9 +113,42 @@ def test_predict_command_scores_a_csv_file(first_run, tmp_path, capsys):
                    "--output-dir", str(first_run.paths.output_dir)]) == 0
   printed = capsys.readouterr().out
   assert first_run.report.pushed_version in printed
-  scores = [float(l.rsplit("=", 1)[1]) for l in printed.splitlines()
-            if f"P({SETTINGS.label_key})" in l]
-  assert len(scores) == 5 and all(0 <= s <= 1 for s in scores)
+  rows = [line for line in printed.splitlines() if line.startswith("line ")]
+  assert len(rows) == 5 and all(any(f"  {s}" in line for s in SCOPES) for line in rows)
+  assert printed.splitlines()[-1].endswith(" rows") and "scope unknown" not in printed
+  if SETTINGS.task == "binary":
+    scores = [float(l.split(" = ", 1)[1].split()[0]) for l in rows]
+    assert all(0 <= s <= 1 for s in scores)
+
+
+def test_predict_flags_rows_outside_the_models_envelope(first_run):
+  envelope = predict.read_envelope(first_run.report.pushed_path)
+  row = dict(project_data.read_rows(project_data.window()[1], 1)[0])
+  assert predict.scope(row, envelope)[0] in (predict.OK, predict.CAUTION)
+  if envelope["levels"]:
+    name = sorted(envelope["levels"])[0]
+    status, reasons = predict.scope(dict(row, **{name: "a level never seen"}), envelope)
+    assert status == predict.CAUTION or status == predict.OUT_OF_SCOPE
+    assert any(f"{name} = 'a level never seen' was never seen in training" in r for r in reasons)
+  name, (low, high) = sorted(envelope["ranges"].items())[0]
+  beyond = high + (high - low) + 1.0
+  status, reasons = predict.scope(dict(row, **{name: str(beyond)}), envelope)
+  assert status == predict.OUT_OF_SCOPE and any(f"{name} = {beyond:g} is outside" in r
+                                                for r in reasons)
+  for missing in envelope["never_missing"][:1]:
+    status, reasons = predict.scope(dict(row, **{missing: ""}), envelope)
+    assert status == predict.OUT_OF_SCOPE and f"{missing} is missing" in reasons[0]
+
+
+def test_the_model_cards_do_not_use_section_comes_from_computed_facts(first_run):
+  card = (pathlib.Path(first_run.report.pushed_path) / model_card.FILE_NAME).read_text()
+  do_not_use = card.split("## Do not use this model when", 1)[1]
+  facts = lineage.explain(first_run.store(), first_run.report.pushed_version)
+  for finding in facts["guardrails"]["findings"]:
+    assert finding["message"] in do_not_use
+  for weak in predict.read_envelope(first_run.report.pushed_path)["weak_slices"]:
+    assert f"Rows with {weak['feature']} = {weak['value']}: its " in do_not_use
+  assert "## Use this model when" in card
 
 
 def test_compatibility_guard_sits_before_the_pusher_and_records_its_verdict(first_run):
@@ -170,9 +205,10 @@ def test_model_card_is_written_next_to_the_pushed_model(first_run, sample_data_r
   folder = first_run.paths.serving_dir / first_run.report.pushed_version
   card = (folder / model_card.FILE_NAME).read_text()
   page = (folder / model_card.HTML_FILE_NAME).read_text()
-  for section in ("## Intended use", "## Training data", "## Evaluation", "## When not to use"):
+  for section in ("## Intended use", "## Training data", "## Evaluation",
+                  "## Use this model when", "## Do not use this model when"):
     assert section in card
-  assert "<h2>When not to use this model</h2>" in page
+  assert "<h2>Do not use this model when</h2>" in page
   for feature in SETTINGS.model_inputs:
     assert f"| {feature} |" in card, feature
   # A row per slice of each single-column slicing spec; the most frequent

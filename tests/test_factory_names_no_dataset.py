@@ -11,6 +11,7 @@ import re
 import pytest
 import tensorflow_data_validation as tfdv
 
+from components.contracts import metrics
 from pipeline.definition import settings as settings_lib
 
 SETTINGS = settings_lib.load()
@@ -20,6 +21,8 @@ THIS_FILE = pathlib.Path(__file__).resolve()
 # Words a project about tipping taxi riders would use; they count only if
 # the project's own code uses them (a fork's project may not).
 CANDIDATE_DOMAIN_WORDS = ("taxi", "tip", "tips", "tipper")
+# Words of a model card title that name no domain (init's titles use them).
+GENERIC_TITLE_WORDS = {"model", *metrics.TASKS}
 
 
 def _project_text() -> str:
@@ -35,7 +38,7 @@ def domain_words() -> list:
   """Words of the model card title (4 letters or more), the label's name,
   and the candidate words the project's code uses."""
   words = {w.lower() for w in re.split(r"[^A-Za-z0-9_]+", SETTINGS.model_card_title)
-           if len(w) >= 4}
+           if len(w) >= 4} - GENERIC_TITLE_WORDS
   words.add(SETTINGS.label_key.lower())
   project = _project_text()
   words.update(w for w in CANDIDATE_DOMAIN_WORDS

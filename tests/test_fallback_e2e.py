@@ -178,9 +178,14 @@ def test_a_fallback_that_loses_leaves_the_primary_served(first_run, roles, tmp_p
   result = fallback_replay.monitor(paths, root / "spans", NEW)
   assert result.drift_verdict == "drift" and roles.strongest in result.drifted_features.split(",")
   fallback = result.fallback
-  assert roles.strongest in fallback["excluded_features"] and not fallback["served"]
-  # Either it loses on AUC, or (when the shift moved every input, as it may
-  # on a project with few, correlated inputs) no fallback could do without them.
+  assert roles.strongest in fallback["excluded_features"]
+  if fallback["served"]:
+    # Redundant inputs (a fork's small project): the rule serves a fallback
+    # that is as good; there is no losing fallback to test here.
+    assert "at least as good" in fallback["reason"]
+    pytest.skip(f"without {roles.strongest} the fallback is as good: {fallback['reason']}")
+  # Either it loses on its metric, or (when the shift moved every input, as it
+  # may on a project with few, correlated inputs) no fallback could do without them.
   assert (metrics.worsening(SETTINGS.metric, fallback["served_metric"],
                             fallback["fallback_metric"]) > 0
           or "every model input drifted" in fallback["reason"])

@@ -93,7 +93,7 @@ def test_a_regression_fork_trains_predicts_values_and_monitors_its_error(tmp_pat
   assert "`predictions`: the predicted value of `body_mass_g`" in card and "| MAE |" in card
   span_csv = next((fork / "data" / "spans" / "span-2").glob("*.csv"))
   lines = _cli(fork, "predict", "--csv", str(span_csv)).splitlines()
-  values = [float(line.rsplit("= ", 1)[1]) for line in lines if line.startswith("line ")]
+  values = [float(line.split(" = ", 1)[1].split()[0]) for line in lines if line.startswith("line ")]
   truth = pd.read_csv(span_csv)["body_mass_g"]
   assert len(values) == len(truth), lines[:5]
   # Values on the label's scale, closer to the truth than its spread.

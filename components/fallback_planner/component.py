@@ -12,6 +12,7 @@ from components.fallback_planner import executor
 # I/O keys (the function's parameter names), read by the pipeline, reports
 # and tests.
 DRIFT_REPORT_KEY = "drift_report"
+SCHEMA_KEY = "schema"
 TRAINING_SCHEMA_KEY = "training_schema"
 PLAN_KEY = "plan"
 

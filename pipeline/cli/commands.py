@@ -1,6 +1,7 @@
 """What each subcommand does: a handler per command, (settings, args) in,
 exit code out. Heavy imports happen inside the handlers, so `--help` and
 argument errors stay fast."""
+import collections
 import sys
 
 # Exit codes of `drift`: no drift (or only warnings), error, drift detected.
@@ -105,11 +106,19 @@ def predict(settings, args) -> int:
   try:
     model_dir = predicting.active_version(local.Paths(args.output_dir).serving_dir)
     outputs = predicting.predict_csv(args.csv, model_dir, settings.schema_path, settings.task)
+    rows = predicting.read_rows(args.csv)
   except (FileNotFoundError, ValueError) as error:
     return _error(error)
+  envelope = predicting.read_envelope(model_dir)
   print(f"model {model_dir}")
-  for line, output in enumerate(outputs, start=2):
-    print(f"line {line}: {predicting.describe(output, settings)}")
+  counts = collections.Counter()
+  for line, (output, row) in enumerate(zip(outputs, rows), start=2):
+    status, reasons = predicting.scope(row, envelope) if envelope else ("scope unknown", [])
+    counts[status] += 1
+    print(f"line {line}: {predicting.describe(output, settings)}  {status}"
+          + (f": {'; '.join(reasons)}" if reasons else ""))
+  print(", ".join(f"{status} {count}" for status, count in sorted(counts.items())) + " rows"
+        + ("" if envelope else " (the model has no envelope.json: written with its model card)"))
   return 0
 
 

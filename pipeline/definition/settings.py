@@ -42,6 +42,7 @@ class Settings:
   metric_threshold: float
   max_metric_drop: float
   slice_features: tuple
+  weak_slice_gap: float
   default_beam_profile: str
   default_beam_workers: int
   multi_process_from_bytes: typing.Optional[int]

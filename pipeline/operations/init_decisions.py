@@ -163,7 +163,9 @@ def decide_label(frame, name, task=None, positive=None, keep_input=(), csv_name=
     raise InitError(f"label {name} of {csv_name} holds one value ({''.join(distinct) or 'none'}) "
                     "in every row: there is nothing to predict; choose another --label")
   task, reason = _task(series, name, len(distinct), task, positive)
-  label = Label(name, task, reason, text, source_columns=(name,))
+  # A raw label is an outcome column: the model never reads it, and a span
+  # without it is unlabelled.
+  label = Label(name, task, reason, text, source_columns=(name,), outcome_columns=(name,))
   if task == "regression":
     label.values = series.astype(float)
   elif task == "multiclass":

@@ -10,6 +10,10 @@ import pathlib
 import re
 import shutil
 
+import numpy as np
+import pandas as pd
+
+from components.guardrails import checks
 from pipeline.operations import init_decisions as decide
 from pipeline.operations.init_decisions import InitError  # noqa: F401 (the CLI catches it)
 
@@ -191,6 +195,41 @@ def feature_values(p) -> dict:
   }
 
 
+_INPUT_GROUPS = ("DENSE_FLOAT_FEATURES", "CATEGORICAL_INT_FEATURES", "VOCAB_FEATURES",
+                 "TIMESTAMP_FEATURES")
+
+
+def _label_ids(label, index) -> np.ndarray:
+  """The label as the checks take it: class ids (binary: 1 = positive) or
+  values, NaN where missing."""
+  values = label.values.reindex(index)
+  if label.task == "regression":
+    return pd.to_numeric(values, errors="coerce").to_numpy(float)
+  if label.task == "binary":
+    ids = values.astype(str).isin(label.positive_values).astype(float)
+  else:
+    ids = values.astype(str).map({c: i for i, c in enumerate(label.classes)}).astype(float)
+  return np.where(values.isna(), np.nan, ids)
+
+
+def guardrail_findings(p) -> list:
+  """The Guardrails' checks (components/guardrails) on the training spans,
+  so that a new user sees the pitfalls of the CSV before the first run; the
+  pipeline re-checks every training window."""
+  mask = p.training_mask()
+  features = [c.name for c in p.columns if c.treatment in _INPUT_GROUPS]
+  text = set(p.group("VOCAB_FEATURES"))
+  rows = pd.DataFrame({f: p.frame[f] if f in text else
+                       pd.to_numeric(p.frame[f], errors="coerce").astype(float)
+                       for f in features})[mask]
+  label = _label_ids(p.label, p.frame.index)[mask.to_numpy()]
+  if not np.isnan(label).any() and p.label.task != "regression":
+    label = label.astype(int)
+  return checks.run_all(rows, label, p.spans[mask].to_numpy(), p.label.task, features,
+                        list(text) + list(p.group("CATEGORICAL_INT_FEATURES")),
+                        p.label.outcome_columns)
+
+
 def settings_values(p) -> dict:
   train_rows = int(p.training_mask().sum())
   steps = min(2000, max(100, math.ceil(0.75 * train_rows * 3 / 64)))
@@ -246,7 +285,7 @@ def _label_lines(label) -> list:
   return lines
 
 
-def render_report(p, command, opened, bounded) -> str:
+def render_report(p, command, opened, bounded, findings) -> str:
   counts, steps = p.span_counts(), settings_values(p)["TRAIN_STEPS"]
   label = p.label
   lines = [
@@ -278,7 +317,11 @@ def render_report(p, command, opened, bounded) -> str:
       f"- `min_domain_mass = {MIN_DOMAIN_MASS}` (a new level in up to 1% of rows is tolerated): "
       f"{', '.join(bounded) or 'none'}",
       "- Numeric value ranges are not set (TFDV does not infer them): the drift detector "
-      "watches them.", "", "## How to override", "",
+      "watches them.", "", "## Guardrails", "",
+      "The checks every training run repeats (components/guardrails), on the training spans; "
+      "GUARDRAIL_ACTIONS in settings.py says what each finding does (warn, exclude, refuse).", "",
+      *([f"- [{f.check}] {f.message}" for f in findings] or ["- No finding."]), "",
+      "## How to override", "",
       "- Edit the assignments in `pipeline/project/features.py` (task, label, treatments) and "
       "`pipeline/project/settings.py` (spans, metric, gate, slices, steps, model card); init "
       "rewrote only those assignments, every comment stays.",
@@ -288,7 +331,7 @@ def render_report(p, command, opened, bounded) -> str:
   return "\n".join(lines)
 
 
-def summary(p, root) -> str:
+def summary(p, root, findings=()) -> str:
   groups = {}
   for column in p.columns:
     if column.treatment not in ("label", "dropped"):
@@ -305,6 +348,7 @@ def summary(p, root) -> str:
       f"spans: {spans}; training: {first}-{last}", *(f"note: {n}" for n in p.notes),
       "columns: " + ", ".join(f"{n} {g}" for g, n in groups.items()),
       f"metric: {p.metric} {'<=' if p.label.task == 'regression' else '>='} {p.threshold}",
+      f"guardrails: {len(findings)} finding(s)", *(f"  - {f.message}" for f in findings),
       f"report: {root / PROJECT / REPORT}", "",
       f"Next: python -m pipeline run   # trains on spans {first}-{last} and pushes a model",
       "then: make test"])
@@ -370,9 +414,10 @@ def init(csv, label, *, task=None, positive=None, keep_input=(), time_column=Non
     opened, bounded = curated_schema(write_spans(p, staging / "spans"), p, staging)
     for name, text in texts.items():
       (staging / name).write_text(text)
+    findings = guardrail_findings(p)
     (staging / REPORT).write_text(render_report(p, _command(csv, label, dict(
-        options, force=force)), opened, bounded))
+        options, force=force)), opened, bounded, findings))
     _move_in(root, staging, old)
   finally:
     shutil.rmtree(staging, ignore_errors=True)
-  return summary(p, root)
+  return summary(p, root, findings)

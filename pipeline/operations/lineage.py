@@ -12,6 +12,7 @@ from components.contracts import artifacts as contract
 from components.contracts.artifacts import DriftReport
 from components.drift_detector import component as detecting
 from components.fallback_planner import component as planning
+from components.guardrails import component as guarding
 from pipeline.definition import node_ids
 from pipeline.mlmd import queries
 from pipeline.operations import provenance, report
@@ -105,6 +106,7 @@ def explain(store, version: str = "latest") -> dict:
                    "for_model": queries.custom(blessing, contract.CURRENT_MODEL_ID)},
       "drift_reports": drift,
       "fallback": _fallback(store, trainer_inputs[specs.SCHEMA_KEY][0], blessing),
+      "guardrails": _guardrails(store, trainer_inputs[specs.SCHEMA_KEY][0]),
   }
 
 
@@ -122,6 +124,23 @@ def _fallback(store, schema, blessing):
               store, planner)[planning.DRIFT_REPORT_KEY][0].id,
           "replaces_model_id": queries.custom(blessing, contract.BASELINE_MODEL_ID),
           "reason": queries.custom(blessing, contract.REASON)}
+
+
+def _guardrails(store, schema):
+  """The guardrail report on the model's training window: written by the
+  Guardrails execution that produced its training schema (for a fallback,
+  the schema the FallbackPlanner reduced). None for a model built before
+  guardrails existed."""
+  producer = queries.producer_execution_id(store, schema.id)
+  while producer is not None:
+    outputs = queries.output_artifacts(store, producer)
+    if guarding.REPORT_KEY in outputs:
+      found = outputs[guarding.REPORT_KEY][0]
+      return {**contract.read_guardrails(found.uri),
+              "report": os.path.join(found.uri, contract.GUARDRAILS_HTML)}
+    schemas = queries.input_artifacts(store, producer).get(planning.SCHEMA_KEY)
+    producer = queries.producer_execution_id(store, schemas[0].id) if schemas else None
+  return None
 
 
 def _who(facts: dict) -> str:
@@ -164,6 +183,12 @@ def render(facts: dict, fmt: str) -> str:
     rows.append(("fallback", f"without {', '.join(fallback['excluded_features'])}, caused by drift "
                              f"report {fallback['drift_report_id']}, replacing model "
                              f"{fallback['replaces_model_id']}: {fallback['reason']}"))
+  guardrails = facts.get("guardrails")
+  if guardrails:
+    excluded = ", ".join(guardrails["excluded_features"]) or "none"
+    rows.append(("guardrails", f"{len(guardrails['findings'])} finding(s), excluded: {excluded} "
+                               f"({guardrails['report']})"))
+    rows += [("  finding", f"{f['action']}: {f['message']}") for f in guardrails["findings"]]
   lines += [f"{bullet}{name}: {value}" for name, value in rows]
   return "\n".join(lines)
 

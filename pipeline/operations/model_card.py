@@ -7,13 +7,16 @@ import markdown
 import tensorflow as tf
 import tensorflow_data_validation as tfdv
 
-from components.contracts import metrics, model_io, tfma_results
+from components.contracts import files, metrics, model_io, tfma_results
 from components.drift_detector import measures, summaries
 from pipeline.mlmd import queries
 from pipeline.operations import lineage
 
 FILE_NAME = "model_card.md"
 HTML_FILE_NAME = "model_card.html"  # the same text
+# The model's envelope (training ranges and levels, weak slices), beside the
+# card: `predict` flags every row outside it.
+ENVELOPE_FILE_NAME = "envelope.json"
 # Slices with fewer examples than this are listed but not called weakest.
 MIN_SLICE_EXAMPLES = 30
 
@@ -79,10 +82,72 @@ def _output(settings) -> str:
   return f"{key}: the predicted value of `{settings.label_key}`"
 
 
+def weak_slices(slices, overall: float, settings) -> list:
+  """(feature, value, metric, examples) of the slices with at least
+  MIN_SLICE_EXAMPLES examples whose metric is worse than overall by more
+  than WEAK_SLICE_GAP of the overall value."""
+  return [(f, v, score, n) for f, v, score, n in slices
+          if score is not None and n >= MIN_SLICE_EXAMPLES
+          and metrics.worsening(settings.metric, overall, score)
+          > settings.weak_slice_gap * abs(overall)]
+
+
+def envelope(training: dict, weak: list, facts: dict, settings) -> dict:
+  """What `predict` checks each row against: the inputs' training ranges
+  and levels, the inputs never missing in training, and the weak slices."""
+  inputs = [name for name in settings.model_inputs if name in training
+            and name not in (facts.get("guardrails") or {}).get("excluded_features", [])]
+  numeric = {n: [training[n].min, training[n].max] for n in inputs
+             if isinstance(training[n], measures.NumericSummary)}
+  return {"ranges": numeric,
+          "levels": {n: sorted(training[n].counts) for n in inputs if n not in numeric},
+          "never_missing": [n for n in inputs if measures.missing_fraction(training[n]) == 0.0],
+          "weak_slices": [{"feature": f, "value": v, "metric": score, "examples": n}
+                          for f, v, score, n in weak],
+          "metric": settings.metric}
+
+
+def _do_not_use(facts, weak, settings, overall) -> list:
+  """Every "do not use" line, each from a computed fact."""
+  name = metrics.METRICS[settings.metric].label
+  lines = [f"- {f['feature'] or 'the label'}: {f['message']}"
+           + (" The model was trained without it." if f["action"] == "exclude" else "")
+           for f in (facts.get("guardrails") or {}).get("findings", [])]
+  lines += [f"- Rows with {f} = {v}: its {name} there is {score:.3f} against {overall:.3f} "
+            f"overall ({n} examples)." for f, v, score, n in weak]
+  lines.append("- Inputs outside the training ranges above (the model extrapolates) or "
+               "categorical levels not listed there (they share out-of-vocabulary buckets): "
+               "`python -m pipeline predict` marks such rows `caution` or `out-of-scope`.")
+  for report in facts["drift_reports"]:
+    if report["verdict"] == "drift":
+      lines.append(f"- Data like the span that drifted when it was trained (drifted: "
+                   f"{report['drifted_features']}; {report['report']}), until it is retrained.")
+  lines += [f"- {caveat}" for caveat in settings.model_card_caveats]
+  return lines
+
+
+def _use_when(facts, slices, weak, settings, overall) -> list:
+  spans = ", ".join(str(s["span"]) for s in facts["data"])
+  name = metrics.METRICS[settings.metric].label
+  lines = [f"- The rows come from the population of spans {spans}, with inputs inside the "
+           f"ranges and levels listed under Training data ({name} {overall:.3f} overall on its "
+           "eval split)."]
+  strong = [f"{f} = {v}" for f, v, score, n in slices
+            if score is not None and n >= MIN_SLICE_EXAMPLES and (f, v, score, n) not in weak]
+  if strong:
+    lines.append(f"- Its {name} is close to overall on: {', '.join(strong)}.")
+  verdicts = [r["verdict"] for r in facts["drift_reports"]]
+  if verdicts and verdicts[-1] != "drift":
+    lines.append(f"- The drift check when it was trained found: {verdicts[-1]}.")
+  return lines
+
+
 def render(facts: dict, training: dict, settings) -> str:
   values = facts["evaluation"]["metrics"]
   name = metrics.METRICS[settings.metric].label
   slices = _slice_rows(facts["evaluation"]["uri"], settings.slice_features, settings.metric)
+  overall = values[settings.metric]
+  weak = weak_slices(slices, overall, settings)
   spans = ", ".join(str(s["span"]) for s in facts["data"])
   lines = [
       f"# Model card: {settings.model_card_title}, version {facts['version']}", "",
@@ -102,12 +167,10 @@ def render(facts: dict, training: dict, settings) -> str:
         for f, v, score, n in slices],
       "", "(A slice with one class only has no meaningful AUC: n/a.)" if settings.task == "binary"
       else "", "",
-      "## When not to use this model",
-      "- Inputs outside the ranges above (values beyond the training minimum or maximum):"
-      " the model extrapolates.",
-      "- Categorical levels not listed above fall into shared out-of-vocabulary buckets: their "
-      "scores rest on little evidence.",
-      *[f"- {caveat}" for caveat in settings.model_card_caveats],
+      "## Use this model when",
+      *_use_when(facts, slices, weak, settings, overall), "",
+      "## Do not use this model when",
+      *_do_not_use(facts, weak, settings, overall),
   ]
   weakest = _weakest(slices, settings.metric)
   if weakest:
@@ -140,7 +203,12 @@ def write(store, settings, version: str = "latest") -> str:
   HTML (the same text); returns the Markdown file's path."""
   facts = lineage.explain(store, version)
   card = f"{facts['pushed_to']}/{FILE_NAME}"
-  text = render(facts, _training_summaries(store, facts["model"]["mlmd_id"]), settings)
+  training = _training_summaries(store, facts["model"]["mlmd_id"])
+  text = render(facts, training, settings)
+  slices = _slice_rows(facts["evaluation"]["uri"], settings.slice_features, settings.metric)
+  overall = facts["evaluation"]["metrics"][settings.metric]
+  files.write_json(f"{facts['pushed_to']}/{ENVELOPE_FILE_NAME}", envelope(
+      training, weak_slices(slices, overall, settings), facts, settings))
   with tf.io.gfile.GFile(card, "w") as f:
     f.write(text)
   with tf.io.gfile.GFile(f"{facts['pushed_to']}/{HTML_FILE_NAME}", "w") as f:

@@ -1,13 +1,15 @@
 """Querying a pushed model: raw CSV rows in, the model's scores out."""
 import csv
+import os
 import pathlib
 
 import tensorflow as tf
 import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from components.contracts import model_io
+from components.contracts import files, model_io
 from components.serving_manifest import executor as manifest
+from pipeline.operations import model_card
 
 _CASTS = {schema_pb2.INT: lambda v: int(float(v)), schema_pb2.FLOAT: float,
           schema_pb2.BYTES: str.encode}
@@ -55,13 +57,58 @@ def active_version(serving_dir: pathlib.Path) -> pathlib.Path:
   return pathlib.Path(serving_dir) / current["active_version"]
 
 
+OK, CAUTION, OUT_OF_SCOPE = "ok", "caution", "out-of-scope"
+
+
+def _number(text):
+  try:
+    return float(text)
+  except ValueError:
+    return None
+
+
+def scope(row: dict, envelope: dict) -> tuple:
+  """(OK, CAUTION or OUT_OF_SCOPE, reasons) of one raw CSV row against the
+  model's envelope (model_card.envelope): a value outside the training range
+  or a missing input that was never missing in training is out of scope; an
+  unseen level or a row in a weak slice calls for caution."""
+  out, caution = [], []
+  for name in envelope["never_missing"]:
+    if row.get(name, "") == "":
+      out.append(f"{name} is missing (never missing in training)")
+  for name, (low, high) in envelope["ranges"].items():
+    value = _number(row.get(name, "") or "nan")
+    if value is not None and value == value and not low <= value <= high:
+      out.append(f"{name} = {value:g} is outside the training range {low:g} to {high:g}")
+  for name, levels in envelope["levels"].items():
+    value = row.get(name, "")
+    if value != "" and value not in set(levels):
+      caution.append(f"{name} = {value!r} was never seen in training")
+  for weak in envelope["weak_slices"]:
+    if str(row.get(weak["feature"], "")) == str(weak["value"]):
+      caution.append(f"{weak['feature']} = {weak['value']} is a weak slice "
+                     f"({envelope['metric']} {weak['metric']:.3f})")
+  status = OUT_OF_SCOPE if out else CAUTION if caution else OK
+  return status, out + caution
+
+
+def read_envelope(model_dir) -> dict:
+  """The envelope written beside the model card; None for a model without one."""
+  path = os.path.join(str(model_dir), model_card.ENVELOPE_FILE_NAME)
+  return files.read_json(path) if tf.io.gfile.exists(path) else None
+
+
+def read_rows(csv_path) -> list:
+  with open(csv_path, newline="") as f:
+    return list(csv.DictReader(f))
+
+
 def predict_csv(csv_path: pathlib.Path, model_dir: pathlib.Path, schema_path, task: str) -> list:
   """The model's output for every row of a CSV file with the training
   columns: a list per row (binary: [P(positive)]; multiclass: one
   probability per class; regression: [value])."""
   schema = tfdv.load_schema_text(str(schema_path))
-  with open(csv_path, newline="") as f:
-    rows = list(csv.DictReader(f))
+  rows = read_rows(csv_path)
   examples = []
   for number, row in enumerate(rows, start=2):  # line 1 is the header
     try:

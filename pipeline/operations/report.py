@@ -33,6 +33,7 @@ class RunReport:
   pushed_reused: bool = False
   blessed: bool = None
   metrics: dict = dataclasses.field(default_factory=dict)
+  evaluation_uri: str = None  # the Evaluator's, when it ran
   not_blessed_reasons: list = dataclasses.field(default_factory=list)
   has_baseline: bool = False
   drift_verdict: str = None
@@ -95,7 +96,7 @@ def read(store, settings, run_id=None) -> RunReport:
   if node_ids.EVALUATOR in by_node:
     evaluator = by_node[node_ids.EVALUATOR].execution.id
     outputs = queries.output_artifacts(store, evaluator)
-    evaluation_uri = outputs[specs.EVALUATION_KEY][0].uri
+    evaluation_uri = report.evaluation_uri = outputs[specs.EVALUATION_KEY][0].uri
     report.metrics = overall_metrics(evaluation_uri)
     report.blessed = bool(queries.custom(outputs[specs.BLESSING_KEY][0], contract.BLESSED, 0))
     report.not_blessed_reasons = failed_thresholds(evaluation_uri)

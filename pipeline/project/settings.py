@@ -80,6 +80,10 @@ MAX_METRIC_DROP = 0.01
 # Slices reported by TFMA; curated after init (which took the first two
 # low-cardinality columns): payment type is the leakage-prone feature.
 SLICE_FEATURES = (("payment_type",), ("trip_start_hour",))
+# A slice is weak (the model card's "do not use when", `predict`'s caution)
+# when its METRIC is worse than overall by more than this share of the
+# overall value.
+WEAK_SLICE_GAP = 0.1
 
 # Beam for local runs: a profile of BEAM_PROFILES (below) and the
 # DirectRunner's worker processes, chosen by the size of the span a run

@@ -88,7 +88,7 @@ def test_binary_label_with_a_string_positive_value(tmp_path):
   features = load_module(root / "pipeline/project/features.py")
   assert (features.TASK, features.LABEL_KEY, features.LABEL_EXPRESSION) == ("binary", "outcome", "")
   assert features.POSITIVE_VALUES == ("yes",) and features.CLASSES == ()
-  assert features.LABEL_SOURCE_COLUMNS == ("outcome",) and features.OUTCOME_COLUMNS == ()
+  assert features.LABEL_SOURCE_COLUMNS == ("outcome",) and features.OUTCOME_COLUMNS == ("outcome",)
   assert features.VOCAB_FEATURES == ("region", "shop", "note")
   assert features.CATEGORICAL_INT_FEATURES == {"visits": 11}
   assert features.DENSE_FLOAT_FEATURES == ("amount", "count", "level")

@@ -44,3 +44,28 @@ def test_the_served_version_is_the_manifests_else_the_newest(tmp_path):
   manifest.write(str(tmp_path), manifest.build(version="9", model_path=tmp_path / "9",
                                                role="rollback", model_id=1))
   assert predict.active_version(tmp_path) == tmp_path / "9"
+
+
+ENVELOPE = {"ranges": {"num_a": [0.0, 10.0]}, "levels": {"cat_c": ["x", "y"]},
+            "never_missing": ["num_a"], "metric": "auc",
+            "weak_slices": [{"feature": "cat_c", "value": "y", "metric": 0.61, "examples": 40}]}
+
+
+def test_a_row_inside_the_envelope_is_ok():
+  assert predict.scope({"num_a": "2.5", "cat_c": "x"}, ENVELOPE) == (predict.OK, [])
+
+
+def test_an_unseen_level_or_a_weak_slice_calls_for_caution():
+  status, reasons = predict.scope({"num_a": "2.5", "cat_c": "z"}, ENVELOPE)
+  assert status == predict.CAUTION and reasons == ["cat_c = 'z' was never seen in training"]
+  status, reasons = predict.scope({"num_a": "2.5", "cat_c": "y"}, ENVELOPE)
+  assert status == predict.CAUTION and "cat_c = y is a weak slice (auc 0.610)" in reasons[0]
+
+
+def test_a_value_beyond_the_training_range_or_a_missing_required_input_is_out_of_scope():
+  status, reasons = predict.scope({"num_a": "12", "cat_c": "z"}, ENVELOPE)
+  assert status == predict.OUT_OF_SCOPE
+  assert reasons == ["num_a = 12 is outside the training range 0 to 10",
+                     "cat_c = 'z' was never seen in training"]
+  status, reasons = predict.scope({"num_a": "", "cat_c": "x"}, ENVELOPE)
+  assert status == predict.OUT_OF_SCOPE and reasons == ["num_a is missing (never missing in training)"]
