@@ -222,13 +222,19 @@ def _loaded(model_dir: str):
   return tf.saved_model.load(model_dir)
 
 
-def scores(model_dir, frame: pd.DataFrame) -> np.ndarray:
-  """The served model's score of each raw row (strings, as in the CSV
-  files): its one output (binary: the probability; regression: the value),
-  or for a multiclass model the probability of the last class."""
+def outputs(model_dir, frame: pd.DataFrame) -> np.ndarray:
+  """The served model's outputs [rows, 1 or classes] of raw rows (strings,
+  as in the CSV files)."""
   serve = _loaded(str(model_dir)).signatures[model_io.SERVING_SIGNATURE]
   examples = tf.constant([to_example(r) for r in frame.to_dict("records")])
-  return serve(**{model_io.SERVING_INPUT: examples})[model_io.output_key(SETTINGS.task)].numpy()[:, -1]
+  return serve(**{model_io.SERVING_INPUT: examples})[model_io.output_key(SETTINGS.task)].numpy()
+
+
+def scores(model_dir, frame: pd.DataFrame) -> np.ndarray:
+  """The served model's score of each raw row: its one output (binary: the
+  probability; regression: the value), or for a multiclass model the
+  probability of the last class."""
+  return outputs(model_dir, frame)[:, -1]
 
 
 def influence(model_dir, frame: pd.DataFrame, columns, seed: int = 0) -> dict:

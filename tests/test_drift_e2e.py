@@ -11,6 +11,7 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 from components.contracts import artifacts as contract
 from components.drift_detector import adhoc
 from components.drift_detector import component as detecting
+from components.drift_detector import executor as drift_executor
 from pipeline.definition import node_ids, resolvers
 from pipeline.mlmd import queries
 from tests import conftest, project_data
@@ -97,12 +98,14 @@ def test_the_latest_span_drifts_from_the_served_models_training_data(
   prediction = report["prediction_drift"]
   model = first_run.report.pushed_path
   current = project_data.read_span(latest_span, drift_data_root)
-  current_scores = project_data.scores(model, current)
+  current_scores = drift_executor.prediction_scores(SETTINGS.task,
+                                                    project_data.outputs(model, current))
   assert prediction["n_current"] == len(current)
   assert prediction["mean_current"] == pytest.approx(float(np.mean(current_scores)), abs=1e-3)
   reference = pd.concat([project_data.read_span(s, sample_data_root)
                          for s in project_data.window_spans()])
-  rose = np.mean(current_scores) > np.mean(project_data.scores(model, reference))
+  rose = np.mean(current_scores) > np.mean(drift_executor.prediction_scores(
+      SETTINGS.task, project_data.outputs(model, reference)))
   assert (prediction["mean_current"] > prediction["mean_reference"]) == rose
   performance = report["performance_drift"]
   assert performance["at_blessing"] == pytest.approx(first_run.report.metrics[SETTINGS.metric], abs=1e-6)

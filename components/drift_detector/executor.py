@@ -95,7 +95,8 @@ def analyse(current_stats, baseline_stats, config, *, model_uri=None, baseline_e
     model = tf.saved_model.load(path_utils.serving_model_path(model_uri))
     ref_outputs, ref_labels = score(model, [_files(a, "eval") for a in baseline_examples], config)
     cur_outputs, cur_labels = score(model, [_files(current_examples, None)], config)
-    prediction = _prediction_drift(_scores(task, ref_outputs), _scores(task, cur_outputs),
+    prediction = _prediction_drift(prediction_scores(task, ref_outputs),
+                                   prediction_scores(task, cur_outputs),
                                    thresholds, config["false_alarm_rate"])
     labelled = all(measures.missing_fraction(current[k]) < 1.0
                    for k in config["outcome_columns"] if k in current)
@@ -122,10 +123,14 @@ def _prediction_drift(ref_scores, cur_scores, thresholds, false_alarm_rate) -> d
           "mean_current": float(np.mean(cur_scores)), "status": "drift" if drifted else "ok"}
 
 
-def _scores(task: str, outputs) -> np.ndarray:
+def prediction_scores(task: str, outputs) -> np.ndarray:
   """What prediction drift compares: a multiclass model's predicted class,
-  otherwise its one output (probability or value)."""
-  return np.argmax(outputs, axis=1).astype(float) if task == "multiclass" else outputs
+  otherwise its one output (probability or value), from `outputs` of shape
+  [rows] or [rows, outputs]."""
+  outputs = np.asarray(outputs)
+  if task == "multiclass":
+    return np.argmax(outputs, axis=1).astype(float)
+  return outputs if outputs.ndim == 1 else outputs[:, 0]
 
 
 def _files(examples_artifact, split):

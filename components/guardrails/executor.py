@@ -1,6 +1,7 @@
 """Guardrails executor: reads a bounded sample of the training window's
 rows, derives their label with the project's label function, runs the pure
 checks (checks.py), acts on each finding and writes the report."""
+import dataclasses
 import html
 import importlib
 import json
@@ -26,14 +27,21 @@ class GuardrailsRefusedError(RuntimeError):
   """A finding whose action is "refuse": nothing was trained."""
 
 
-def decide(findings: list, actions: dict) -> tuple:
+def decide(findings: list, actions: dict, label_sources=()) -> tuple:
   """([(finding, action)], excluded features, refused findings). "exclude"
-  applies to findings about one feature; for the others it means "warn"."""
+  applies to findings about one feature; for the others it means "warn". A
+  column the label is computed from cannot be left out of the training
+  schema: excluding it refuses instead."""
   decided, excluded, refused = [], [], []
   for finding in findings:
     action = actions.get(finding.check, "warn")
     if action == "exclude" and finding.feature is None:
       action = "warn"
+    if action == "exclude" and finding.feature in set(label_sources):
+      action = "refuse"
+      finding = dataclasses.replace(finding, message=(
+          f"{finding.message} (it cannot be excluded: the label is computed from it; take it "
+          "out of the feature lists in features.py)"))
     decided.append((finding, action))
     if action == "exclude" and finding.feature not in excluded:
       excluded.append(finding.feature)
@@ -119,7 +127,8 @@ class Executor(base_executor.BaseExecutor):
     schema_dir = artifact_utils.get_single_uri(input_dict[c.SCHEMA_KEY])
     schema = io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(schema_dir))
     parsed, spans = sample(input_dict[c.EXAMPLES_KEY], schema, config["sample_rows"])
-    decided, excluded, refused = decide(findings_of(parsed, spans, config), config["actions"])
+    decided, excluded, refused = decide(findings_of(parsed, spans, config), config["actions"],
+                                        config["label_sources"])
     report = {"findings": [{**f.to_dict(), "action": a} for f, a in decided],
               "excluded_features": excluded, "refused": bool(refused), "rows": len(spans)}
     out = artifact_utils.get_single_instance(output_dict[c.REPORT_KEY])

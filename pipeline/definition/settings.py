@@ -137,6 +137,7 @@ class Settings:
         "label_column": "" if self.label_derived else self.label_key,
         "features": list(self.model_inputs), "categorical": list(self.categorical_inputs),
         "outcome_columns": list(self.outcome_columns), "actions": dict(self.guardrail_actions),
+        "label_sources": list(self.label_source_columns),
         "limits": dict(self.guardrail_limits), "sample_rows": self.guardrail_sample_rows,
     }
 

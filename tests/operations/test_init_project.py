@@ -16,7 +16,13 @@ from pipeline.operations import init_decisions as decide
 from pipeline.operations import init_project
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-PENGUINS = pathlib.Path("/work/shared/data/penguins/penguins_processed.csv")
+PENGUINS = (pathlib.Path(__file__).resolve().parents[3] / "shared" / "data" / "penguins"
+            / "penguins_processed.csv")
+# Its columns, read from its header (a fork made from it has them as its own
+# project's columns, which factory tests never spell out): the class, then
+# four measurements, the last one a mass.
+CLASS, *MEASURES = pd.read_csv(PENGUINS, nrows=0).columns if PENGUINS.exists() else ("",) * 5
+MASS = MEASURES[-1]
 # Settings init writes that a project file may not have yet.
 GATE_LINES = 'METRIC = "auc"\nMETRIC_THRESHOLD = 0.75\nMAX_METRIC_DROP = 0.01\n'
 
@@ -138,32 +144,31 @@ def test_binary_without_positive_takes_the_minority_value():
 
 def test_multiclass_penguins_in_two_spans(tmp_path):
   root = make_root(tmp_path)
-  summary = init_project.init(PENGUINS, "species", spans=2, root=root)
+  summary = init_project.init(PENGUINS, CLASS, spans=2, root=root)
   assert "task: multiclass" in summary and "spans: 1 (167 rows), 2 (167 rows)" in summary
   features = load_module(root / "pipeline/project/features.py")
   assert features.TASK == "multiclass" and features.CLASSES == ("0", "1", "2")
-  assert features.DENSE_FLOAT_FEATURES == (
-      "culmen_length_mm", "culmen_depth_mm", "flipper_length_mm", "body_mass_g")
+  assert features.DENSE_FLOAT_FEATURES == tuple(MEASURES)
   settings = load_module(root / "pipeline/project/settings.py")
   training = pd.read_csv(root / "data/spans/span-1/data.csv")
-  assert set(training["species"]) == {0, 1, 2}  # the file is sorted by species: shuffled
-  majority = training["species"].value_counts(normalize=True).max()
+  assert set(training[CLASS]) == {0, 1, 2}  # the file is sorted by class: shuffled
+  majority = training[CLASS].value_counts(normalize=True).max()
   assert settings.METRIC == "sparse_categorical_accuracy"
   assert settings.METRIC_THRESHOLD == pytest.approx(round(majority + 0.02, 4))
   assert settings.DEFAULT_SPANS == (1, 1)
   report = (root / "pipeline/project/init_report.md").read_text()
-  assert "sorted by species" in report and "| 2 | 120 | 35.9% | class 2 |" in report
+  assert f"sorted by {CLASS}" in report and "| 2 | 120 | 35.9% | class 2 |" in report
 
 
 def test_regression_on_penguins_keeps_the_class_as_a_categorical_input():
   frame = pd.read_csv(PENGUINS)
-  p = decide.plan(frame, PENGUINS.name, "body_mass_g", spans=2)
+  p = decide.plan(frame, PENGUINS.name, MASS, spans=2)
   assert p.label.task == "regression" and "non-integer numbers" in p.label.task_reason
   features = init_project.feature_values(p)
-  assert features["CATEGORICAL_INT_FEATURES"] == {"species": 4}
-  # The file is sorted by species: its rows were shuffled before chunking.
-  assert any("sorted by species" in note for note in p.notes)
-  training = p.frame["body_mass_g"][p.training_mask()]
+  assert features["CATEGORICAL_INT_FEATURES"] == {CLASS: 4}
+  # The file is sorted by class: its rows were shuffled before chunking.
+  assert any(f"sorted by {CLASS}" in note for note in p.notes)
+  training = p.frame[MASS][p.training_mask()]
   baseline = (training - training.median()).abs().mean()
   settings = init_project.settings_values(p)
   assert settings["METRIC"] == "mean_absolute_error"
