@@ -11,6 +11,10 @@ import argparse
 import pathlib
 import tempfile
 
+from pipeline import quiet
+
+quiet.libraries()  # before TensorFlow loads: figures, not library chatter
+# pylint: disable=wrong-import-position
 from components.contracts import artifacts as contract
 from components.contracts import tfma_results
 from pipeline.definition import beam, settings as settings_lib

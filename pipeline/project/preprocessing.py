@@ -44,9 +44,11 @@ def expression_columns(expression: str) -> list:
 
 
 def _as_text(tensor):
+  """Values as text, as init writes them: a float 1.0 reads "1", like the
+  integer-valued float columns init writes as integers."""
   if tensor.dtype == tf.string:
     return tensor
-  return tf.strings.as_string(tensor)
+  return tf.strings.as_string(tensor, shortest=tensor.dtype.is_floating)
 
 
 def _evaluate(node, columns):
