@@ -2,6 +2,7 @@
 transformed features are named, and what the served SavedModel exposes.
 The project's preprocessing_fn and run_fn follow it; the Evaluator, the
 DriftDetector, `predict` and `simulate` rely on it."""
+import re
 
 # Signature the Pusher serves: serialized tf.Examples in, output_key(task) out.
 SERVING_SIGNATURE = "serving_default"
@@ -18,6 +19,13 @@ DECISION_THRESHOLD = 0.5
 # and the DriftDetector take the label from it.
 TRANSFORM_SIGNATURE = "transform_features"
 _TRANSFORMED_SUFFIX = "_xf"
+
+
+def layer_name(key: str) -> str:
+  """A column name as Keras layer names and Transform's vocabulary files
+  accept it: a CSV header may hold "/", spaces and other characters they
+  refuse."""
+  return re.sub(r"[^A-Za-z0-9_.-]", "_", key)
 
 
 def transformed_name(key: str) -> str:

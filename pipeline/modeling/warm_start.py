@@ -15,7 +15,7 @@ from absl import logging
 from tfx.utils import io_utils
 
 from components.contracts import compatibility
-from components.contracts.model_io import transformed_name
+from components.contracts.model_io import layer_name, transformed_name
 
 WARM_START_DIR = "assets.extra"
 FACTS_FILE = "network.json"
@@ -29,7 +29,7 @@ def network_facts(tf_transform_output, names: list, hyperparameters: dict,
   `names` are the transformed features the network reads, in order;
   `vocabulary_keys` the raw columns whose Transform vocabulary is named
   after them (only those the network reads are compared)."""
-  vocabularies = {key: [t.decode() for t in tf_transform_output.vocabulary_by_name(key)]
+  vocabularies = {key: [t.decode() for t in tf_transform_output.vocabulary_by_name(layer_name(key))]
                   for key in vocabulary_keys if transformed_name(key) in names}
   return {"raw_features": sorted(tf_transform_output.raw_feature_spec()), "inputs": names,
           "hyperparameters": hyperparameters, "vocabularies": vocabularies}

@@ -67,10 +67,10 @@ def build_model(hp: keras_tuner.HyperParameters, names: list, scale=(0.0, 1.0)) 
   sizes = features.categorical_sizes()
   for name in names:
     if name in sizes:
-      inputs[name] = keras.Input(shape=(), name=name, dtype="int64")
+      inputs[name] = keras.Input(shape=(), name=model_io.layer_name(name), dtype="int64")
       encoded.append(keras.layers.CategoryEncoding(sizes[name], output_mode="one_hot")(inputs[name]))
     else:
-      inputs[name] = keras.Input(shape=(), name=name, dtype="float32")
+      inputs[name] = keras.Input(shape=(), name=model_io.layer_name(name), dtype="float32")
       encoded.append(keras.ops.expand_dims(inputs[name], -1))
   hidden = keras.layers.concatenate(encoded)
   for _ in range(hp.get("hidden_layers")):

@@ -4,6 +4,7 @@ import ast
 import tensorflow as tf
 import tensorflow_transform as tft
 
+from components.contracts import model_io
 from pipeline.project import features
 
 # What a label expression may hold: column names, numbers, arithmetic and comparisons.
@@ -124,7 +125,7 @@ def preprocessing_fn(inputs):
   for key in _present(features.VOCAB_FEATURES, inputs):
     outputs[features.transformed_name(key)] = tft.compute_and_apply_vocabulary(
         _as_text(_dense(inputs[key], tf.zeros([], inputs[key].dtype))), top_k=features.VOCAB_SIZE,
-        num_oov_buckets=features.OOV_SIZE, vocab_filename=key)
+        num_oov_buckets=features.OOV_SIZE, vocab_filename=model_io.layer_name(key))
   for key in _present(features.TIMESTAMP_FEATURES, inputs):
     seconds = tf.cast(_dense(inputs[key], tf.zeros([], inputs[key].dtype)), tf.int64)
     for part, unit, cycle in features.TIMESTAMP_PARTS:

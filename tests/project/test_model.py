@@ -47,3 +47,14 @@ def test_every_search_space_point_builds():
     built = model.build_model(space, _NAMES)
     dense = [l for l in built.layers if l.__class__.__name__ == "Dense"]
     assert len(dense) == layers + 1
+
+
+def test_a_column_name_keras_refuses_still_builds_and_trains():
+  # CSV headers may hold "/" or spaces, which Keras layer names refuse.
+  name = "od280/od315 ratio_xf"
+  built = model.build_model(model.search_space(), [name])
+  assert [t.name for t in built.inputs] == ["od280_od315_ratio_xf"]
+  rng = np.random.default_rng(0)
+  x = rng.normal(size=64).astype("float32")
+  history = built.fit({name: x}, (x > 0).astype("float32"), epochs=2, verbose=0)
+  assert np.isfinite(history.history["loss"][-1])
