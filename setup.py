@@ -19,8 +19,9 @@ setup(
         "markdown>=3.4",
     ],
     extras_require={
-        # The notebook tests execute notebooks/ with nbclient in an IPython kernel.
-        "test": ["pytest", "nbclient", "ipykernel"],
+        # The notebook tests execute notebooks/ with nbclient in an IPython kernel;
+        # the notification tests send to a real SMTP server on loopback.
+        "test": ["pytest", "nbclient", "ipykernel", "aiosmtpd"],
         "notebooks": ["jupyterlab"],
     },
 )

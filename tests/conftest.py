@@ -88,3 +88,5 @@ def second_run(first_run, sample_data_root) -> Run:
 # Session fixtures of the fallback replay, shared by the fallback e2e tests
 # and the notebook tests; imported last, since that module uses this one.
 from tests.fallback_replay import replay, roles  # noqa: E402,F401 pylint: disable=wrong-import-position,unused-import
+# The notification tests' loopback servers (tests/local_servers.py).
+from tests.local_servers import smtp, webhook  # noqa: E402,F401 pylint: disable=wrong-import-position,unused-import

@@ -13,7 +13,9 @@ from components.drift_detector import adhoc
 from components.drift_detector import component as detecting
 from components.drift_detector import executor as drift_executor
 from pipeline.definition import node_ids, resolvers
+from pipeline.definition import settings as settings_lib
 from pipeline.mlmd import queries
+from pipeline.operations import notify
 from tests import conftest, project_data
 
 SETTINGS = project_data.SETTINGS
@@ -138,3 +140,18 @@ def test_without_an_eligible_model_the_baseline_falls_back_to_an_explicit_span(f
   served = resolvers.ServedModelBaselineStrategy(current_span=LAST + 2).resolve_artifacts(
       store, inputs)
   assert [m.id for m in served["model"]] == [m.id for m in inputs["model"]]
+
+
+def test_the_drift_run_notifies_the_webhook_and_the_mailbox(drift_run, webhook, smtp):
+  url, posted, _ = webhook
+  port, mails = smtp
+  settings = settings_lib.load(notify={"drift": ["webhook", "email"]})
+  env = {notify.WEBHOOK_URL: url, "MODEL_FACTORY_SMTP_HOST": "127.0.0.1",
+         "MODEL_FACTORY_SMTP_PORT": str(port), "MODEL_FACTORY_SMTP_FROM": "factory@localhost",
+         "MODEL_FACTORY_SMTP_TO": "oncall@localhost"}
+  outcomes = notify.send(notify.events_of(drift_run.report), settings, env=env)
+  assert outcomes == [("drift", "webhook", "sent"), ("drift", "email", "sent")]
+  (message,) = posted
+  assert message["event"] == "drift" and project_data.monitored_numeric_input() in message["text"]
+  assert message["report"].startswith(drift_run.report.drift_report_uri)
+  assert len(mails) == 1 and project_data.monitored_numeric_input().encode() in mails[0].content

@@ -172,19 +172,29 @@ def _summarize(settings, args, execute) -> int:
   from components.input_check.executor import InputRefusedError
   from pipeline.definition import beam
   from pipeline.mlmd import store as mlmd_store
-  from pipeline.operations import model_card, report
+  from pipeline.operations import model_card, notify, report
   from pipeline.runners import local
   try:
     result = execute()
   except (InputRefusedError, DataAnomaliesError, GuardrailsRefusedError) as error:
     print(f"\nerror: {error}", file=sys.stderr)
+    _notified(notify.send([notify.refused(error, f"a {args.command} run")], settings))
     return 2
   except (mlmd_store.MetadataUnreachable, beam.BeamSetupError, local.OutputBusyError) as error:
     return _error(error)
+  except Exception as error:  # a node failed: say so where settings say, then fail as before
+    notify.send([notify.failed(error, f"a {args.command} run")], settings)
+    raise
   print()
   print(report.format_summary(result, local.Paths(args.output_dir.resolve()),
                               model_card.FILE_NAME))
+  _notified(notify.send(notify.events_of(result), settings))
   return 0
+
+
+def _notified(outcomes) -> None:
+  for event, channel, outcome in outcomes:
+    print(f"Notification {event} via {channel}: {outcome}")
 
 
 def init(settings, args) -> int:

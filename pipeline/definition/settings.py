@@ -18,6 +18,9 @@ PROJECT_PACKAGE = "pipeline.project"
 STAGES = ("ingest", "train", "monitor")
 # What a monitoring run does when the DriftDetector finds drift.
 DRIFT_POLICIES = ("alert", "fallback", "retrain")
+# What can notify, and how (pipeline/operations/notify.py sends them).
+NOTIFY_EVENTS = ("drift", "data_refused", "fallback_served", "fallback_refused", "run_failed")
+NOTIFY_CHANNELS = ("webhook", "email")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,6 +63,9 @@ class Settings:
   broken_input_share: float
   simulate_first_window: tuple
   simulate_last_span: int
+  notify: dict
+  notify_attempts: int
+  notify_backoff_seconds: float
   model_card_title: str
   model_card_intended_use: str
   model_card_caveats: tuple
@@ -93,6 +99,11 @@ class Settings:
 
   def __post_init__(self):
     metrics.check(self.task, self.metric)
+    wrong = {f"{event}: {channels}" for event, channels in self.notify.items()
+             if event not in NOTIFY_EVENTS or not set(channels) <= set(NOTIFY_CHANNELS)}
+    if wrong:
+      raise ValueError(f"NOTIFY: {sorted(wrong)}; events are {NOTIFY_EVENTS}, channels "
+                       f"{NOTIFY_CHANNELS}")
     unknown = {a for a in self.guardrail_actions.values() if a not in ("warn", "exclude", "refuse")}
     if unknown:
       raise ValueError(f"GUARDRAIL_ACTIONS: {sorted(unknown)} is not one of warn, exclude, refuse")

@@ -159,6 +159,19 @@ BROKEN_INPUT_SHARE = 0.5
 SIMULATE_FIRST_WINDOW = (2013, 2013)
 SIMULATE_LAST_SPAN = 2016
 
+# TODO(step 14): Say who hears about what (pipeline/operations/notify.py):
+# event -> channels. Events: "drift", "data_refused", "fallback_served",
+# "fallback_refused", "run_failed"; channels: "webhook" (a JSON POST with a
+# Slack-compatible "text") and "email" (SMTP). Addresses and secrets come
+# only from the environment: MODEL_FACTORY_WEBHOOK_URL; MODEL_FACTORY_SMTP_HOST,
+# _PORT, _USER, _PASSWORD, _FROM, _TO (comma-separated), _STARTTLS ("1").
+# E.g. {"drift": ["webhook", "email"], "run_failed": ["email"]}.
+NOTIFY = {}
+# Attempts per message, and the first wait between them (doubling after
+# each); a message that still fails is logged, and the run goes on.
+NOTIFY_ATTEMPTS = 3
+NOTIFY_BACKOFF_SECONDS = 1.0
+
 # TODO(step 11): Say what the model card tells its readers: what the model
 # is, what it is for, and the caveats only you know (leakage, blind spots).
 # Curated after init, which writes a generic text.
