@@ -14,7 +14,7 @@ from tests import project_data
 SETTINGS = project_data.SETTINGS
 # The window the shared run trains on: the project's default spans (first, last).
 SAMPLE_WINDOW = project_data.window()
-# Rows kept per span: enough for a blessed model (AUC well above MIN_AUC),
+# Rows kept per span: enough for a blessed model (well past METRIC_THRESHOLD),
 # few enough to keep Beam and training quick.
 SAMPLE_ROWS = 1500
 
