@@ -242,7 +242,7 @@ def settings_values(p) -> dict:
       "SPAN_PATTERN": "span-{SPAN}/*.csv", "DEFAULT_SPANS": (p.training[0], p.training[-1]),
       "METRIC": p.metric, "METRIC_THRESHOLD": p.threshold, "MAX_METRIC_DROP": p.max_drop,
       "SLICE_FEATURES": tuple((s,) for s in slices), "TRAIN_STEPS": steps,
-      "TUNER_TRAIN_STEPS": max(50, steps // 3), "DRIFT_IGNORED_FEATURES": (),
+      "TUNER_TRAIN_STEPS": max(50, steps // 3), "DRIFT_IGNORED_FEATURES": p.group("excluded"),
       "SIMULATE_FIRST_WINDOW": (spans[0], spans[0]), "SIMULATE_LAST_SPAN": spans[-1],
       "CLOUD_SPAN": p.training[-1], "MODEL_CARD_TITLE": f"{name} {label.task} model",
       "MODEL_CARD_INTENDED_USE": (

@@ -106,7 +106,9 @@ def test_binary_label_with_a_string_positive_value(tmp_path):
   assert (settings.METRIC, settings.METRIC_THRESHOLD, settings.MAX_METRIC_DROP) == ("auc", 0.6, 0.01)
   assert settings.SLICE_FEATURES == (("region",), ("note",))
   assert settings.TRAIN_STEPS == 100 and settings.TUNER_TRAIN_STEPS == 50
-  assert settings.SPAN_PATTERN == "span-{SPAN}/*.csv" and settings.DRIFT_IGNORED_FEATURES == ()
+  assert settings.SPAN_PATTERN == "span-{SPAN}/*.csv"
+  # Excluded columns (an ID, a constant, a mostly-missing one) are not monitored.
+  assert settings.DRIFT_IGNORED_FEATURES == ("row_id", "flag", "sparse")
   assert "input.csv" in settings.MODEL_CARD_CAVEATS[0] and "outcome" in settings.MODEL_CARD_TITLE
   text = (root / "pipeline/project/settings.py").read_text()
   comments = [line for line in settings_before.splitlines() if line.lstrip().startswith("#")]
