@@ -151,6 +151,19 @@ def monitor(settings, args) -> int:
     return _error(error)
 
 
+def watch(settings, args) -> int:
+  from pipeline.operations import watch as watching
+  from pipeline.runners import local
+  try:
+    watching.watch(settings, data_root=args.data_root.resolve(), output_dir=args.output_dir,
+                   interval=args.interval, once=args.once, policy=args.policy, beam=_beam(args))
+  except local.OutputBusyError as error:
+    return _error(error)
+  except KeyboardInterrupt:
+    print("watch: stopped")
+  return 0
+
+
 def simulate(settings, args) -> int:
   from pipeline.definition import beam
   from pipeline.operations import simulate as simulating
@@ -213,6 +226,6 @@ def init(settings, args) -> int:
   return 0
 
 
-HANDLERS = {"run": run, "monitor": monitor, "simulate": simulate, "predict": predict,
+HANDLERS = {"run": run, "monitor": monitor, "watch": watch, "simulate": simulate, "predict": predict,
             "drift": drift, "lineage": lineage, "rollback": rollback,
             "compile": compile_spec, "submit": submit, "init": init}

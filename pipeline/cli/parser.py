@@ -56,17 +56,25 @@ def build(settings) -> argparse.ArgumentParser:
   simulate.add_argument("--last-span", type=int, default=settings.simulate_last_span)
   simulate.add_argument("--policy", choices=DRIFT_POLICIES,
                         default=settings.drift_policy)
-  for command in (monitor, simulate):
+  watch = commands.add_parser(
+      "watch", help="monitor new span folders as they arrive, each once, in span order")
+  watch.add_argument("--interval", type=float, default=settings.watch_interval_seconds,
+                     help=f"seconds between looks (default {settings.watch_interval_seconds:g})")
+  watch.add_argument("--once", action="store_true", help="handle what is there and exit (cron)")
+  watch.add_argument("--policy", choices=DRIFT_POLICIES, default=settings.drift_policy,
+                     help=f"what to do on drift (default {settings.drift_policy})")
+  for command in (monitor, simulate, watch):
     command.add_argument("--data-root", type=pathlib.Path, default=settings.data_root,
                          help=f"folder of span folders (default: {settings.data_root})")
-  for command in (run, monitor, simulate):
+  for command in (run, monitor, simulate, watch):
     _beam_arguments(command, settings, settings.default_beam_profile)
     command.add_argument("--workers", type=int, default=None,
                          help="DirectRunner worker processes, 1: in-process, 0: one per core "
                               f"(default: {settings.default_beam_workers} below "
                               "MULTI_PROCESS_FROM_BYTES of span data, else one per core)")
-  monitor.add_argument("--output-dir", type=pathlib.Path, default=settings.output_dir,
-                       help="where `run` wrote (default: output/)")
+  for command in (monitor, watch):
+    command.add_argument("--output-dir", type=pathlib.Path, default=settings.output_dir,
+                         help="where `run` wrote (default: output/)")
   simulate.add_argument("--output-dir", type=pathlib.Path, default=settings.output_dir / "simulate",
                         help="where the replay writes (default: output/simulate; a rerun "
                              "reuses its cache)")

@@ -63,6 +63,9 @@ class Settings:
   broken_input_share: float
   simulate_first_window: tuple
   simulate_last_span: int
+  watch_quiet_seconds: float
+  watch_interval_seconds: float
+  watch_attempts: int
   notify: dict
   notify_attempts: int
   notify_backoff_seconds: float

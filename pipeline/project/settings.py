@@ -159,6 +159,14 @@ BROKEN_INPUT_SHARE = 0.5
 SIMULATE_FIRST_WINDOW = (2013, 2013)
 SIMULATE_LAST_SPAN = 2016
 
+# `python -m pipeline watch`: a span folder is complete when it holds a
+# _SUCCESS file, or when none of its files changed for this long; the watch
+# looks every WATCH_INTERVAL_SECONDS; a span whose monitoring run failed is
+# tried WATCH_ATTEMPTS times in all (one look each) before it is left.
+WATCH_QUIET_SECONDS = 300
+WATCH_INTERVAL_SECONDS = 600
+WATCH_ATTEMPTS = 1
+
 # TODO(step 14): Say who hears about what (pipeline/operations/notify.py):
 # event -> channels. Events: "drift", "data_refused", "fallback_served",
 # "fallback_refused", "run_failed"; channels: "webhook" (a JSON POST with a

@@ -83,19 +83,20 @@ class OutputBusyError(RuntimeError):
 
 
 @contextlib.contextmanager
-def exclusive(paths: Paths):
+def exclusive(paths: Paths, lock_path=None, holder="run"):
   """The output folder for this process alone: MLMD and the serving folder
   take one writer at a time, so a second command refuses at once and names
   the process that holds the folder. The operating system releases the
-  lock when that process ends, even when it is killed."""
+  lock when that process ends, even when it is killed. `lock_path` and
+  `holder`: another lock on the same folder (one `watch` at a time)."""
   paths.output_dir.mkdir(parents=True, exist_ok=True)
-  with open(paths.lock_path, "a+", encoding="utf-8") as lock:
+  with open(lock_path or paths.lock_path, "a+", encoding="utf-8") as lock:
     try:
       fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
       lock.seek(0)
       raise OutputBusyError(
-          f"another run is using {paths.output_dir} (pid {lock.read().strip() or 'unknown'}); "
+          f"another {holder} is using {paths.output_dir} (pid {lock.read().strip() or 'unknown'}); "
           "wait for it to finish, or use another --output-dir") from None
     lock.seek(0)
     lock.truncate()
