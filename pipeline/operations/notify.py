@@ -62,6 +62,17 @@ def failed(error, what="a run") -> Message:
   return Message("run_failed", f"{what} failed: {type(error).__name__}", str(error).splitlines()[:6])
 
 
+def of_error(error, what) -> Message:
+  """data_refused for data the input check, the anomaly gate or a guardrail
+  refused; run_failed for anything else."""
+  from components.anomaly_gate.executor import DataAnomaliesError  # pylint: disable=import-outside-toplevel
+  from components.guardrails.executor import GuardrailsRefusedError  # pylint: disable=import-outside-toplevel
+  from components.input_check.executor import InputRefusedError  # pylint: disable=import-outside-toplevel
+  if isinstance(error, (InputRefusedError, DataAnomaliesError, GuardrailsRefusedError)):
+    return refused(error, what)
+  return failed(error, what)
+
+
 def _webhook(url: str, message: Message) -> None:
   request = urllib.request.Request(url, data=json.dumps(message.payload()).encode(),
                                    headers={"Content-Type": "application/json"}, method="POST")

@@ -90,7 +90,7 @@ def _pass(settings, *, data_root, output_dir, policy, beam, write) -> list:
       outcome, reason, messages = DONE, report.drift_verdict or "", notify.events_of(report)
     except Exception as error:  # pylint: disable=broad-except  # a failed span must not stop the watch
       outcome, reason = FAILED, " ".join(f"{type(error).__name__}: {error}".split())[:_REASON_CHARS]
-      messages = [notify.failed(error, f"monitoring span {span}")]
+      messages = [notify.of_error(error, f"span {span}")]
     record(mlmd_store.open_store(paths.metadata_config()), span, outcome, reason)
     notify.send(messages, settings)
     write(f"watch: span {span} {outcome}" + (f" ({reason})" if reason else ""))

@@ -64,3 +64,10 @@ def test_an_unreachable_channel_is_logged_and_never_raises(caplog):
 def test_unknown_events_or_channels_are_refused_in_settings():
   with pytest.raises(ValueError, match="NOTIFY"):
     settings_lib.load(notify={"drift": ["pager"]})
+
+
+def test_refused_data_and_failed_runs_are_told_apart():
+  from components.input_check.executor import InputRefusedError  # pylint: disable=import-outside-toplevel
+  assert notify.of_error(InputRefusedError("line 3: not UTF-8"), "span 9").event == "data_refused"
+  failed = notify.of_error(RuntimeError("Transform failed"), "span 9")
+  assert failed.event == "run_failed" and "span 9 failed: RuntimeError" in failed.title
