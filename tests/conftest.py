@@ -45,6 +45,18 @@ def run_pipeline(data_root, output_dir, spans=SAMPLE_WINDOW, beam=None) -> Run:
   return Run(paths, report, [r for r in _run_ids(paths) if r not in before])
 
 
+def training_run_inputs(run: Run, node_id: str) -> dict:
+  """{input key: [TFX artifact]} of node `node_id` in the last pipeline run
+  of `run`, as MLMD recorded them; each artifact of its recorded type."""
+  from tfx.types import artifact_utils  # pylint: disable=import-outside-toplevel
+  store = run.store()
+  execution = next(e for e in queries.run_executions(store, SETTINGS.pipeline_name, run.run_ids[-1])
+                   if e.node_id == node_id)
+  types = {t.id: t for t in store.get_artifact_types()}
+  return {key: [artifact_utils.deserialize_artifact(types[a.type_id], a) for a in found]
+          for key, found in queries.input_artifacts(store, execution.execution.id).items()}
+
+
 def served_model_inputs(store) -> dict:
   """Every artifact of the types ServedModelBaselineStrategy reads, as its
   resolver node would pass them (Examples: ExampleGen's raw ones only)."""

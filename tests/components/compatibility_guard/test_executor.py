@@ -14,8 +14,7 @@ from components.compatibility_guard import component as c
 from components.compatibility_guard import executor
 from components.contracts import artifacts as contract
 from pipeline.definition import node_ids
-from pipeline.mlmd import queries
-from tests import project_data
+from tests import conftest, project_data
 
 SETTINGS = project_data.SETTINGS
 # Model inputs by role: renamed, dropped and retyped in the current schema.
@@ -25,26 +24,12 @@ RETYPED = project_data.numeric_input()
 EXCLUDED = project_data.excludable_inputs()[0]
 
 
-def _tfx(cls, proto):
-  artifact = cls()
-  artifact.set_mlmd_artifact(proto)
-  return artifact
-
-
 @pytest.fixture(scope="module")
 def lineage(first_run):
   """The guard's inputs as MLMD recorded them in the first run."""
-  store = first_run.store()
-  guard = next(e for e in queries.run_executions(store, SETTINGS.pipeline_name, first_run.run_ids[-1])
-               if e.node_id == node_ids.COMPATIBILITY_GUARD)
-  inputs = queries.input_artifacts(store, guard.execution.id)
-  return {
-      c.MODEL_KEY: _tfx(standard_artifacts.Model, inputs[c.MODEL_KEY][0]),
-      c.BLESSING_KEY: _tfx(standard_artifacts.ModelBlessing, inputs[c.BLESSING_KEY][0]),
-      c.TRAINED_SCHEMA_KEY: _tfx(standard_artifacts.Schema, inputs[c.TRAINED_SCHEMA_KEY][0]),
-      c.TRANSFORM_GRAPH_KEY: _tfx(standard_artifacts.TransformGraph, inputs[c.TRANSFORM_GRAPH_KEY][0]),
-      c.CURRENT_SCHEMA_KEY: _tfx(standard_artifacts.Schema, inputs[c.CURRENT_SCHEMA_KEY][0]),
-  }
+  inputs = conftest.training_run_inputs(first_run, node_ids.COMPATIBILITY_GUARD)
+  return {key: inputs[key][0] for key in (c.MODEL_KEY, c.BLESSING_KEY, c.TRAINED_SCHEMA_KEY,
+                                          c.TRANSFORM_GRAPH_KEY, c.CURRENT_SCHEMA_KEY)}
 
 
 def _schema_artifact(tmp_path, schema):

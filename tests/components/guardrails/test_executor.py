@@ -12,28 +12,17 @@ from tfx.types import standard_artifacts
 from components.contracts import artifacts as contract
 from components.guardrails import checks, component as c, executor
 from pipeline.definition import node_ids
-from pipeline.mlmd import queries
-from tests import project_data
+from tests import conftest, project_data
 
 SETTINGS = project_data.SETTINGS
 OUTCOME = SETTINGS.outcome_columns[0]
 
 
-def _tfx(cls, proto):
-  artifact = cls()
-  artifact.set_mlmd_artifact(proto)
-  return artifact
-
-
 @pytest.fixture(scope="module")
 def window(first_run):
   """The Guardrails' inputs as MLMD recorded them in the first run's training run."""
-  store = first_run.store()
-  guard = next(e for e in queries.run_executions(store, SETTINGS.pipeline_name, first_run.run_ids[-1])
-               if e.node_id == node_ids.GUARDRAILS)
-  inputs = queries.input_artifacts(store, guard.execution.id)
-  return {c.EXAMPLES_KEY: [_tfx(standard_artifacts.Examples, a) for a in inputs[c.EXAMPLES_KEY]],
-          c.SCHEMA_KEY: [_tfx(standard_artifacts.Schema, inputs[c.SCHEMA_KEY][0])]}
+  inputs = conftest.training_run_inputs(first_run, node_ids.GUARDRAILS)
+  return {key: inputs[key] for key in (c.EXAMPLES_KEY, c.SCHEMA_KEY)}
 
 
 def _run(window, tmp_path, action, check=checks.OUTCOME_AS_INPUT, limits=None):
