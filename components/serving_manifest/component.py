@@ -1,5 +1,6 @@
-"""ServingManifest: after a push, records the new version as the active one
-in the serving folder's manifest (see executor.py)."""
+"""ServingManifest: after a push, records the new version in the serving
+folder's manifest (see executor.py): as the active one, or, with manual
+promotion, as a candidate pending approval."""
 
 from tfx import v1 as tfx
 
@@ -14,9 +15,11 @@ def ServingManifest(  # pylint: disable=invalid-name
     model: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.Model],
     blessing: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.ModelBlessing],
     serving_dir: tfx.dsl.components.Parameter[str],
+    promotion: tfx.dsl.components.Parameter[str] = "auto",
     plan: tfx.dsl.components.InputArtifact[FallbackPlan] = None,
 ) -> None:
-  """`plan` is set for a fallback model; without it the model is the primary."""
+  """`plan` is set for a fallback model; without it the model is the primary.
+  `promotion`: "auto" serves the model, "manual" lists it as pending."""
   if not pushed_model.get_int_custom_property(artifacts.PUSHED):
     raise RuntimeError(f"the Pusher did not push model {model.id}; the manifest stays as it was")
   excluded, drift_report_id = [], None
@@ -26,9 +29,10 @@ def ServingManifest(  # pylint: disable=invalid-name
     drift_report_id = plan.get_int_custom_property(artifacts.DRIFT_REPORT_ID)
   version = pushed_model.get_string_custom_property(artifacts.PUSHED_VERSION)
   baseline = blessing.get_int_custom_property(artifacts.BASELINE_MODEL_ID)
-  executor.write(serving_dir, executor.build(
-      version=version, model_path=pushed_model.get_string_custom_property(artifacts.PUSHED_DESTINATION),
+  record = executor.with_candidate if promotion == "manual" else executor.build
+  executor.write(serving_dir, record(
+      executor.read(serving_dir), version=version,
+      model_path=pushed_model.get_string_custom_property(artifacts.PUSHED_DESTINATION),
       role="fallback" if plan else "primary", model_id=model.id, excluded_features=excluded,
-      reason=reason, drift_report_id=drift_report_id, replaces_model_id=baseline or None,
-      previous=executor.read(serving_dir)))
+      reason=reason, drift_report_id=drift_report_id, replaces_model_id=baseline or None))
 

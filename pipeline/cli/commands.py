@@ -43,6 +43,44 @@ def rollback(settings, args) -> int:
   return 0
 
 
+def _promote(args, decide) -> int:
+  """Runs `decide(store, serving_dir)` holding the output folder alone."""
+  from pipeline.mlmd import store as mlmd_store
+  from pipeline.operations import promotion
+  from pipeline.runners import local
+  paths = local.Paths(args.output_dir.resolve())
+  try:
+    with local.exclusive(paths):
+      decide(mlmd_store.open_store(paths.metadata_config()), paths.serving_dir)
+  except (promotion.PromotionRefused, mlmd_store.MetadataUnreachable,
+          local.OutputBusyError) as error:
+    return _error(error)
+  return 0
+
+
+def approve(settings, args) -> int:
+  from pipeline.operations import model_card, promotion
+
+  def decide(store, serving_dir):
+    served = promotion.approve(store, serving_dir, args.version, by=args.by, note=args.note,
+                               schema_path=args.schema)
+    model_card.write(store, settings, served)  # now with the approval
+    print(f"approved by {args.by}: serving candidate {args.version} as version {served} "
+          f"from {serving_dir / served}")
+
+  return _promote(args, decide)
+
+
+def reject(settings, args) -> int:
+  from pipeline.operations import promotion
+
+  def decide(store, serving_dir):
+    promotion.reject(store, serving_dir, args.version, by=args.by, note=args.note)
+    print(f"rejected by {args.by}: candidate {args.version} will not be served")
+
+  return _promote(args, decide)
+
+
 def _beam(args):
   from pipeline.definition import beam
   return beam.Beam(args.beam, getattr(args, "workers", 0), args.job_endpoint or "")
@@ -227,5 +265,6 @@ def init(settings, args) -> int:
 
 
 HANDLERS = {"run": run, "monitor": monitor, "watch": watch, "simulate": simulate, "predict": predict,
-            "drift": drift, "lineage": lineage, "rollback": rollback,
+            "drift": drift, "lineage": lineage, "rollback": rollback, "approve": approve,
+            "reject": reject,
             "compile": compile_spec, "submit": submit, "init": init}

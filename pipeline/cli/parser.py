@@ -99,6 +99,17 @@ def build(settings) -> argparse.ArgumentParser:
   rollback.add_argument("--to", required=True, help="the pushed version to serve again")
   rollback.add_argument("--schema", type=pathlib.Path, default=settings.schema_path,
                         help=f"schema of the data it will serve (default: {settings.schema_path})")
+  approve = commands.add_parser("approve", help="serve a candidate pending approval (PROMOTION "
+                                                "manual), after checking it fits the schema again")
+  reject = commands.add_parser("reject", help="refuse a candidate pending approval, on record")
+  for command, note_help in ((approve, "why (recorded)"), (reject, "why it is refused (required)")):
+    command.add_argument("version", help="the candidate's version (see the run summary or manifest)")
+    command.add_argument("--by", required=True, metavar="NAME", help="who decides (recorded)")
+    command.add_argument("--note", required=command is reject, default="", help=note_help)
+    command.add_argument("--output-dir", type=pathlib.Path, default=settings.output_dir,
+                         help="where `run` wrote (default: output/)")
+  approve.add_argument("--schema", type=pathlib.Path, default=settings.schema_path,
+                       help=f"schema of the data it will serve (default: {settings.schema_path})")
   for name, text in (("compile", "compile the pipeline spec for Vertex AI or Kubeflow Pipelines v2"),
                      ("submit", "submit the pipeline to Vertex AI or Kubeflow Pipelines v2")):
     command = commands.add_parser(name, help=text)

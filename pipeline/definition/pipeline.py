@@ -63,4 +63,4 @@ def _train_and_push(settings, run, ingested, checked) -> list:
                                checked.served_model)
     else:
       trained = primary.build(settings, run, examples, schema, guard, checked.served_model)
-  return nodes + trained.nodes + push.build(run, trained, ingested.schema)
+  return nodes + trained.nodes + push.build(settings, run, trained, ingested.schema)

@@ -19,8 +19,11 @@ STAGES = ("ingest", "train", "monitor")
 # What a monitoring run does when the DriftDetector finds drift.
 DRIFT_POLICIES = ("alert", "fallback", "retrain")
 # What can notify, and how (pipeline/operations/notify.py sends them).
-NOTIFY_EVENTS = ("drift", "data_refused", "fallback_served", "fallback_refused", "run_failed")
+NOTIFY_EVENTS = ("drift", "data_refused", "fallback_served", "fallback_refused", "run_failed",
+                 "pending_approval")
 NOTIFY_CHANNELS = ("webhook", "email")
+# How a blessed, compatible model goes live (see PROMOTION in the project settings).
+PROMOTIONS = ("auto", "manual")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +72,7 @@ class Settings:
   notify: dict
   notify_attempts: int
   notify_backoff_seconds: float
+  promotion: str
   model_card_title: str
   model_card_intended_use: str
   model_card_caveats: tuple
@@ -107,6 +111,8 @@ class Settings:
     if wrong:
       raise ValueError(f"NOTIFY: {sorted(wrong)}; events are {NOTIFY_EVENTS}, channels "
                        f"{NOTIFY_CHANNELS}")
+    if self.promotion not in PROMOTIONS:
+      raise ValueError(f"PROMOTION: {self.promotion!r} is not one of {PROMOTIONS}")
     unknown = {a for a in self.guardrail_actions.values() if a not in ("warn", "exclude", "refuse")}
     if unknown:
       raise ValueError(f"GUARDRAIL_ACTIONS: {sorted(unknown)} is not one of warn, exclude, refuse")

@@ -5,6 +5,7 @@ from ml_metadata.proto import metadata_store_pb2
 from tfx.types import standard_component_specs as specs
 
 from components.contracts import artifacts as contract
+from components.serving_manifest import executor as manifest
 
 _RUN_CONTEXT = "pipeline_run"
 _NODE_CONTEXT = "node"
@@ -132,12 +133,14 @@ def statistics_of(store, examples_ids) -> set:
 
 
 def pushed_model_ids(store) -> list:
-  """Ids of the models that were pushed (by a Pusher or a rollback), the
-  most recently pushed first: what serving actually saw, unlike "blessed"
-  (a blessed model may still have been refused by the CompatibilityGuard)."""
+  """Ids of the models that were served (pushed by a Pusher, a rollback or an
+  approval), the most recently served first: what serving actually saw,
+  unlike "blessed" (a blessed model may still have been refused by the
+  CompatibilityGuard) or a candidate still waiting for approval."""
   result = []
   for pushed in sorted(store.get_artifacts_by_type("PushedModel"), key=lambda a: a.id, reverse=True):
-    if not custom(pushed, contract.PUSHED, 0):
+    if (not custom(pushed, contract.PUSHED, 0)
+        or manifest.is_candidate(custom(pushed, contract.PUSHED_DESTINATION, ""))):
       continue
     for model in input_artifacts(
         store, producer_execution_id(store, pushed.id)).get(specs.MODEL_KEY, []):

@@ -15,7 +15,8 @@ from components.fallback_planner import component as planning
 from components.guardrails import component as guarding
 from pipeline.definition import node_ids
 from pipeline.mlmd import queries
-from pipeline.operations import provenance, report
+from components.serving_manifest import executor as manifest
+from pipeline.operations import provenance, report, serving
 
 
 class LineageError(LookupError):
@@ -87,6 +88,8 @@ def explain(store, version: str = "latest") -> dict:
                       "drifted_features": queries.custom(artifact, contract.DRIFTED_FEATURES),
                       "report": os.path.join(artifact.uri, contract.REPORT_HTML)})
   return {
+      "pushed_id": target.id,
+      "promotion": _promotion(store, target, pusher),
       "version": queries.custom(target, contract.PUSHED_VERSION),
       "pushed_to": queries.custom(target, contract.PUSHED_DESTINATION),
       "pushed_at": _when(target.create_time_since_epoch),
@@ -108,6 +111,29 @@ def explain(store, version: str = "latest") -> dict:
       "fallback": _fallback(store, trainer_inputs[specs.SCHEMA_KEY][0], blessing),
       "guardrails": _guardrails(store, trainer_inputs[specs.SCHEMA_KEY][0]),
   }
+
+
+def _decisions(store, execution_ids) -> list:
+  """The promotion decisions among `execution_ids`, oldest first."""
+  promotion_type = {t.id for t in store.get_execution_types() if t.name == serving.PROMOTION_TYPE}
+  return [{"decision": queries.custom(e, serving.DECISION), "by": queries.custom(e, serving.BY),
+           "note": queries.custom(e, serving.NOTE), "at": _when(e.create_time_since_epoch),
+           "candidate_version": queries.custom(e, serving.CANDIDATE_VERSION)}
+          for e in sorted(store.get_executions_by_id(execution_ids), key=lambda e: e.id)
+          if e.type_id in promotion_type]
+
+
+def _promotion(store, pushed, pusher):
+  """Manual promotion: for a served copy, the approval that served it; for a
+  candidate, "pending" or its decisions. None for a model served at once."""
+  approval = _decisions(store, [pusher])
+  if approval:
+    return {"status": serving.APPROVED, **approval[0]}
+  if not manifest.is_candidate(queries.custom(pushed, contract.PUSHED_DESTINATION, "")):
+    return None
+  history = _decisions(store, queries.consumer_execution_ids(store, pushed.id))
+  final = [d for d in history if d["decision"] != serving.REFUSED]
+  return {"status": final[-1]["decision"] if final else "pending", "history": history}
 
 
 def _fallback(store, schema, blessing):
@@ -141,6 +167,20 @@ def _guardrails(store, schema):
     schemas = queries.input_artifacts(store, producer).get(planning.SCHEMA_KEY)
     producer = queries.producer_execution_id(store, schemas[0].id) if schemas else None
   return None
+
+
+def promotion_lines(promotion) -> list:
+  """Who approved or rejected the model, when and why, one line each."""
+  if not promotion:
+    return []
+  if promotion["status"] == serving.APPROVED and "history" not in promotion:
+    return [f"approved by {promotion['by']} at {promotion['at']} (candidate "
+            f"{promotion['candidate_version']}): {promotion['note'] or 'no note'}"]
+  lines = [f"{d['decision']} by {d['by']} at {d['at']}: {d['note'] or 'no note'}"
+           for d in promotion["history"]]
+  if promotion["status"] == "pending":
+    lines.append("candidate, pending approval: not served")
+  return lines
 
 
 def _who(facts: dict) -> str:
@@ -178,6 +218,7 @@ def render(facts: dict, fmt: str) -> str:
       ("drift", "; ".join(f"{d['verdict']} {d['drifted_features']} ({d['report']})"
                           for d in facts["drift_reports"]) or "none recorded"),
   ]
+  rows += [("promotion", line) for line in promotion_lines(facts.get("promotion"))]
   fallback = facts["fallback"]
   if fallback:
     rows.append(("fallback", f"without {', '.join(fallback['excluded_features'])}, caused by drift "

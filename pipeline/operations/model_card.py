@@ -160,6 +160,8 @@ def render(facts: dict, training: dict, settings) -> str:
       f"`python -m pipeline lineage --model {facts['version']}`.", "",
       "| feature | range seen in training | missing |", "|---|---|---|",
       *_ranges(training), "",
+      *(["## Approval", *[f"- {line}" for line in lineage.promotion_lines(facts["promotion"])], ""]
+        if facts.get("promotion") else []),
       "## Evaluation (eval split of the training spans)",
       ", ".join(f"{k} {v:.4g}" for k, v in sorted(values.items())), "",
       f"| slice | {name} | examples |", "|---|---|---|",

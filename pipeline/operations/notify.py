@@ -44,7 +44,14 @@ def events_of(report) -> list:
     messages.append(Message("drift", f"drift in {where}: {', '.join(drifted) or 'performance'}",
                             [f"drifted: {name}" for name in drifted[:5]],
                             os.path.join(report.drift_report_uri, contract.REPORT_HTML)))
-  if report.fallback:
+  if report.pending_approval:
+    messages.append(Message(
+        "pending_approval", f"model version {report.pushed_version} waits for approval",
+        [f"approve: python -m pipeline approve {report.pushed_version} --by NAME",
+         f"reject: python -m pipeline reject {report.pushed_version} --by NAME --note TEXT"]
+        + ([report.fallback["reason"]] if report.fallback else []),
+        report.pushed_path))
+  elif report.fallback:
     fallback = report.fallback
     event = "fallback_served" if fallback["served"] else "fallback_refused"
     excluded = ", ".join(fallback["excluded_features"]) or "no feature"

@@ -54,6 +54,10 @@ def active_version(serving_dir: pathlib.Path) -> pathlib.Path:
   current = manifest.read(str(serving_dir))
   if current is None:
     return latest_version(serving_dir)
+  if not current["active_version"]:
+    waiting = ", ".join(c["version"] for c in current.get("pending", []))
+    raise FileNotFoundError(f"no model is served from {serving_dir} yet: candidate(s) {waiting} "
+                            "wait for `python -m pipeline approve VERSION --by NAME`")
   return pathlib.Path(serving_dir) / current["active_version"]
 
 

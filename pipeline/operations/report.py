@@ -31,6 +31,7 @@ class RunReport:
   pushed_version: str = None
   pushed_path: str = None
   pushed_reused: bool = False
+  pending_approval: bool = False  # pushed as a candidate (PROMOTION = "manual"), not served
   blessed: bool = None
   metrics: dict = dataclasses.field(default_factory=dict)
   evaluation_uri: str = None  # the Evaluator's, when it ran
@@ -114,9 +115,11 @@ def read(store, settings, run_id=None) -> RunReport:
       report.pushed_version = queries.custom(pushed, contract.PUSHED_VERSION)
       report.pushed_path = queries.custom(pushed, contract.PUSHED_DESTINATION)
       report.pushed_reused = pusher.state == "CACHED"
+      report.pending_approval = manifest.is_candidate(report.pushed_path)
       pushed_by = pusher.node_id
   if node_ids.CHAMPION_CHALLENGER in by_node:
-    report.fallback = _fallback(store, by_node, served=pushed_by == node_ids.FALLBACK_PUSHER)
+    report.fallback = _fallback(store, by_node, served=(
+        pushed_by == node_ids.FALLBACK_PUSHER and not report.pending_approval))
   return report
 
 
@@ -140,6 +143,8 @@ def decision(report: RunReport) -> str:
   failed = [e.node_id for e in report.executions if e.state == "FAILED"]
   if failed:
     return f"stopped: {failed[0]} failed (nothing pushed)"
+  if report.pending_approval:
+    return f"trained and pushed version {report.pushed_version} as a candidate, pending approval"
   if report.fallback:
     fallback = report.fallback
     without = ", ".join(fallback["excluded_features"]) or "any feature"
@@ -156,6 +161,25 @@ def decision(report: RunReport) -> str:
   return f"nothing trained (drift: {report.drift_verdict or 'not checked'})"
 
 
+def serving_lines(active) -> list:
+  """What the serving manifest serves, and which candidates wait."""
+  if not active:
+    return []
+  lines = []
+  if active["active_version"]:
+    excluded = (f", without {', '.join(active['excluded_features'])}"
+                if active["excluded_features"] else "")
+    approved = (f", approved by {active['approval']['by']}" if active.get("approval") else "")
+    lines.append(f"Serving now: version {active['active_version']} ({active['role']}{excluded}"
+                 f"{approved}), active since {active['activated_at']}")
+  else:
+    lines.append("Serving now: nothing (no model approved yet)")
+  waiting = [c["version"] for c in active.get("pending", [])]
+  if waiting:
+    lines.append(f"Pending approval: {', '.join(waiting)}")
+  return lines
+
+
 def format_summary(report: RunReport, paths, model_card_file: str) -> str:
   lines = [f"Input check warning: {warning}" for warning in report.input_warnings]
   if report.guardrails:
@@ -164,8 +188,13 @@ def format_summary(report: RunReport, paths, model_card_file: str) -> str:
     lines += [f"  - {finding}" for finding in report.guardrails]
   if report.pushed_version:
     reused = " (unchanged since an earlier run; reused from cache)" if report.pushed_reused else ""
-    lines.append(f"Model pushed: version {report.pushed_version}{reused}")
+    pending = " as a candidate, PENDING APPROVAL (not served)" if report.pending_approval else ""
+    lines.append(f"Model pushed{pending}: version {report.pushed_version}{reused}")
     lines.append(f"  model card: {os.path.join(report.pushed_path, model_card_file)}")
+    if report.pending_approval:
+      lines.append(f"  serve it:  python -m pipeline approve {report.pushed_version} --by NAME "
+                   "[--note TEXT]   refuse it: python -m pipeline reject "
+                   f"{report.pushed_version} --by NAME --note TEXT")
   elif not report.trained:
     lines.append("Nothing trained in this run (no drift that calls for it, or policy alert).")
   elif report.blessed is False:
@@ -191,12 +220,7 @@ def format_summary(report: RunReport, paths, model_card_file: str) -> str:
   if report.blessed is not None:
     baseline = "against the last blessed model" if report.has_baseline else "no earlier blessed model"
     lines.append(f"Blessing: {'BLESSED' if report.blessed else 'NOT BLESSED'} ({baseline})")
-  active = manifest.read(str(paths.serving_dir))
-  if active:
-    excluded = (f", without {', '.join(active['excluded_features'])}"
-                if active["excluded_features"] else "")
-    lines.append(f"Serving now: version {active['active_version']} ({active['role']}{excluded}), "
-                 f"active since {active['activated_at']}")
+  lines += serving_lines(manifest.read(str(paths.serving_dir)))
   lines += [
       f"Serving folder:  {report.pushed_path or paths.serving_dir}",
       f"Pipeline root:   {paths.pipeline_root}",

@@ -169,7 +169,7 @@ WATCH_ATTEMPTS = 1
 
 # TODO(step 14): Say who hears about what (pipeline/operations/notify.py):
 # event -> channels. Events: "drift", "data_refused", "fallback_served",
-# "fallback_refused", "run_failed"; channels: "webhook" (a JSON POST with a
+# "fallback_refused", "run_failed", "pending_approval"; channels: "webhook" (a JSON POST with a
 # Slack-compatible "text") and "email" (SMTP). Addresses and secrets come
 # only from the environment: MODEL_FACTORY_WEBHOOK_URL; MODEL_FACTORY_SMTP_HOST,
 # _PORT, _USER, _PASSWORD, _FROM, _TO (comma-separated), _STARTTLS ("1").
@@ -179,6 +179,11 @@ NOTIFY = {}
 # each); a message that still fails is logged, and the run goes on.
 NOTIFY_ATTEMPTS = 3
 NOTIFY_BACKOFF_SECONDS = 1.0
+# How a blessed and compatible model goes live: "auto" serves it at once;
+# "manual" pushes it as a candidate (archived, listed as pending in the
+# serving manifest, not served) until `python -m pipeline approve VERSION
+# --by NAME` serves it or `reject` refuses it, both on record in MLMD.
+PROMOTION = "auto"
 
 # TODO(step 11): Say what the model card tells its readers: what the model
 # is, what it is for, and the caveats only you know (leakage, blind spots).

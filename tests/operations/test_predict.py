@@ -44,6 +44,11 @@ def test_the_served_version_is_the_manifests_else_the_newest(tmp_path):
   manifest.write(str(tmp_path), manifest.build(version="9", model_path=tmp_path / "9",
                                                role="rollback", model_id=1))
   assert predict.active_version(tmp_path) == tmp_path / "9"
+  candidate_only = manifest.with_candidate(None, version="11", model_path=tmp_path / "c" / "11",
+                                           role="primary", model_id=2)
+  manifest.write(str(tmp_path), candidate_only)
+  with pytest.raises(FileNotFoundError, match="candidate.s. 11 wait for .python -m pipeline approve"):
+    predict.active_version(tmp_path)
 
 
 ENVELOPE = {"ranges": {"num_a": [0.0, 10.0]}, "levels": {"cat_c": ["x", "y"]},

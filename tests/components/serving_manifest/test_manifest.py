@@ -43,3 +43,25 @@ def test_an_interrupted_write_leaves_the_old_manifest_whole(tmp_path, monkeypatc
 
 def test_no_manifest_reads_as_none(tmp_path):
   assert manifest.read(tmp_path) is None
+
+
+def test_candidates_wait_without_changing_what_is_served(tmp_path):
+  served = manifest.build(version="100", model_path="s/100", role="primary", model_id=7, now=NOW)
+  waiting = manifest.with_candidate(served, version="200", model_path="s/candidates/200",
+                                    role="fallback", model_id=9, excluded_features=["cat_b"], now=NOW)
+  assert waiting["active_version"] == "100" and waiting["model_id"] == 7
+  assert manifest.pending(waiting, "200")["excluded_features"] == ["cat_b"]
+  assert manifest.is_candidate("s/candidates/200") and not manifest.is_candidate("s/100")
+  with pytest.raises(LookupError, match="not a candidate pending approval; pending: 200"):
+    manifest.pending(waiting, "100")
+  rejected = manifest.with_rejection(waiting, "200", by="carol", note="weak", now=NOW)
+  assert rejected["pending"] == [] and rejected["active_version"] == "100"
+  with pytest.raises(LookupError, match="was rejected by carol at 2026-11-30T12:00:00"):
+    manifest.pending(rejected, "200")
+  # The first candidate of a serving folder that serves nothing yet.
+  first = manifest.with_candidate(None, version="300", model_path="s/candidates/300",
+                                  role="primary", model_id=11)
+  assert first["active_version"] is None and [c["version"] for c in first["pending"]] == ["300"]
+  approved = manifest.build(first, version="301", model_path="s/301", role="primary", model_id=11,
+                            approval={"by": "alice", "note": "", "candidate_version": "300"})
+  assert approved["previous"] is None and approved["approval"]["by"] == "alice"
