@@ -106,19 +106,24 @@ def compile_spec(settings, args) -> int:
 
 
 def submit(settings, args) -> int:
+  """`submit`, and `schedule` (the same request with its cron)."""
   from pipeline.runners import kubeflow
   cloud = kubeflow.defaults(settings, args)
   try:
+    if args.command == "schedule":
+      kubeflow.cron_fields(args.target, args.cron)  # before compiling
     spec = args.spec or _compile_to(settings, args, kubeflow.temporary_spec(args.target))
     if not spec.is_file():
       raise ValueError(f"{spec}: no such spec file")
     request = kubeflow.submission(
         settings, target=args.target, spec=spec, project=cloud["project"],
         region=cloud["region"], endpoint=cloud["endpoint"], pipeline_root=cloud["pipeline_root"])
+    if args.command == "schedule":
+      request = kubeflow.scheduled(request, args.cron)
     if args.dry_run:
       print(kubeflow.dump(request))
       return 0
-    print(f"submitted: {kubeflow.submit(request)}")
+    print(f"{args.command}: {kubeflow.submit(request)}")
   except (ValueError, kubeflow.SubmitError) as error:
     return _error(error)
   return 0
@@ -267,4 +272,4 @@ def init(settings, args) -> int:
 HANDLERS = {"run": run, "monitor": monitor, "watch": watch, "simulate": simulate, "predict": predict,
             "drift": drift, "lineage": lineage, "rollback": rollback, "approve": approve,
             "reject": reject,
-            "compile": compile_spec, "submit": submit, "init": init}
+            "compile": compile_spec, "submit": submit, "schedule": submit, "init": init}

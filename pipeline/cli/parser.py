@@ -111,7 +111,9 @@ def build(settings) -> argparse.ArgumentParser:
   approve.add_argument("--schema", type=pathlib.Path, default=settings.schema_path,
                        help=f"schema of the data it will serve (default: {settings.schema_path})")
   for name, text in (("compile", "compile the pipeline spec for Vertex AI or Kubeflow Pipelines v2"),
-                     ("submit", "submit the pipeline to Vertex AI or Kubeflow Pipelines v2")):
+                     ("submit", "submit the pipeline to Vertex AI or Kubeflow Pipelines v2"),
+                     ("schedule", "run the pipeline on a schedule on Vertex AI (PipelineJobSchedule) "
+                                  "or Kubeflow Pipelines v2 (recurring run)")):
     command = commands.add_parser(name, help=text)
     command.add_argument("--target", choices=["vertex", "kubeflow"], required=True)
     command.add_argument("--image", help="pipeline container image (default: settings PIPELINE_IMAGE)")
@@ -127,6 +129,10 @@ def build(settings) -> argparse.ArgumentParser:
       command.add_argument("--output", type=pathlib.Path, required=True,
                            help="spec file: .json for vertex, .yaml for kubeflow")
     else:
+      if name == "schedule":
+        command.add_argument("--cron", required=True, metavar="EXPR",
+                             help="when, as minute hour day month weekday, e.g. '0 6 * * *' "
+                                  "(Vertex: optionally after 'TZ=Europe/Berlin ')")
       command.add_argument("--spec", type=pathlib.Path, help="a compiled spec (default: compile now)")
       command.add_argument("--dry-run", action="store_true",
                            help="print what would be sent; needs no network or credentials")

@@ -1,10 +1,12 @@
-"""Compiles the pipeline for Vertex AI Pipelines or Kubeflow Pipelines v2 and
-submits it through the official SDKs. Compiling needs no network and no
-credentials; `submit --dry-run` needs neither and prints what it would send."""
+"""Compiles the pipeline for Vertex AI Pipelines or Kubeflow Pipelines v2,
+submits it or schedules it through the official SDKs. Compiling needs no
+network and no credentials; `submit --dry-run` and `schedule --dry-run` need
+neither and print what they would send."""
 import hashlib
 import json
 import os
 import pathlib
+import re
 import tempfile
 
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
@@ -67,37 +69,90 @@ def submission(settings, *, target, spec: pathlib.Path, project, region, endpoin
   return request
 
 
-def submit(request: dict):
-  """Sends the request; raises SubmitError with a readable reason."""
+# One field of a five-field cron expression (minute hour day month weekday).
+_CRON_FIELD = re.compile(r"[0-9A-Za-z*?/,\-]+")
+
+
+def cron_fields(target: str, cron: str) -> str:
+  """The five fields of `cron` (minute hour day month weekday), checked; a
+  leading "TZ=Area/City " is allowed for Vertex only (KFP uses the cluster's)."""
+  zone, fields = "", cron.strip()
+  if fields.startswith(("TZ=", "CRON_TZ=")):
+    zone, _, fields = fields.partition(" ")
+  if len(fields.split()) != 5 or not all(map(_CRON_FIELD.fullmatch, fields.split())):
+    raise ValueError(f"--cron must have five fields (minute hour day month weekday), e.g. "
+                     f"'0 6 * * *', optionally after 'TZ=Europe/Berlin '; got {cron!r}")
+  if zone and target == "kubeflow":
+    raise ValueError("Kubeflow Pipelines recurring runs take no time zone (TZ=): they use the "
+                     "cluster's; give the five fields alone")
+  return " ".join(fields.split())
+
+
+def scheduled(request: dict, cron: str) -> dict:
+  """The submission as a schedule: Vertex's PipelineJobSchedule, or a KFP
+  recurring run (whose cron has a leading seconds field); one run at a time."""
+  fields = cron_fields(request["target"], cron)
+  result = {**request, "display_name": f"{request['display_name']}-schedule"}
   if request["target"] == "vertex":
-    if not request["project"]:
-      raise SubmitError("no Google Cloud project: pass --project or set GOOGLE_CLOUD_PROJECT")
-    import google.auth  # pylint: disable=import-outside-toplevel
-    from google.auth import exceptions as auth_exceptions  # pylint: disable=import-outside-toplevel
-    from google.cloud import aiplatform  # pylint: disable=import-outside-toplevel
-    try:
-      google.auth.default()
-    except auth_exceptions.DefaultCredentialsError as error:
-      raise SubmitError("no Google Cloud credentials: run `gcloud auth application-default "
-                        f"login` or set GOOGLE_APPLICATION_CREDENTIALS ({error})") from error
-    job = aiplatform.PipelineJob(
-        display_name=request["display_name"], template_path=request["package"],
-        pipeline_root=request["pipeline_root"], project=request["project"],
-        location=request["location"], enable_caching=request["enable_caching"])
-    job.submit()
-    return job.resource_name
+    result.update(sdk="google.cloud.aiplatform.PipelineJobSchedule.create", cron=cron.strip(),
+                  max_concurrent_run_count=1)
+  else:
+    result.update(sdk="kfp.Client.create_recurring_run", cron_expression=f"0 {fields}",
+                  max_concurrency=1)
+  return result
+
+
+def _vertex_job(request: dict):
+  """Vertex's PipelineJob for the request, after checking project and credentials."""
+  if not request["project"]:
+    raise SubmitError("no Google Cloud project: pass --project or set GOOGLE_CLOUD_PROJECT")
+  import google.auth  # pylint: disable=import-outside-toplevel
+  from google.auth import exceptions as auth_exceptions  # pylint: disable=import-outside-toplevel
+  from google.cloud import aiplatform  # pylint: disable=import-outside-toplevel
+  try:
+    google.auth.default()
+  except auth_exceptions.DefaultCredentialsError as error:
+    raise SubmitError("no Google Cloud credentials: run `gcloud auth application-default "
+                      f"login` or set GOOGLE_APPLICATION_CREDENTIALS ({error})") from error
+  return aiplatform, aiplatform.PipelineJob(
+      display_name=request["display_name"], template_path=request["package"],
+      pipeline_root=request["pipeline_root"], project=request["project"],
+      location=request["location"], enable_caching=request["enable_caching"])
+
+
+def _kfp(request: dict, call):
+  """`call(kfp.Client)` against the request's host; SubmitError when it fails."""
   if not request["host"]:
     raise SubmitError("no Kubeflow Pipelines endpoint: pass --endpoint or set KFP_ENDPOINT")
   import kfp  # pylint: disable=import-outside-toplevel
   try:
-    client = kfp.Client(host=request["host"])
-    run = client.create_run_from_pipeline_package(
-        request["package"], arguments=request["arguments"],
-        experiment_name=request["experiment_name"], enable_caching=request["enable_caching"])
+    return call(kfp.Client(host=request["host"]))
   except Exception as error:  # connection, auth and API errors of the KFP client
     raise SubmitError(f"Kubeflow Pipelines at {request['host']} refused or is unreachable: "
                       f"{error}") from error
-  return run.run_id
+
+
+def submit(request: dict):
+  """Sends the request (a run, or with "cron" a schedule); raises
+  SubmitError with a readable reason."""
+  if request["target"] == "vertex":
+    aiplatform, job = _vertex_job(request)
+    if "cron" not in request:
+      job.submit()
+      return job.resource_name
+    schedule = aiplatform.PipelineJobSchedule(pipeline_job=job, display_name=request["display_name"])
+    schedule.create(cron=request["cron"],
+                    max_concurrent_run_count=request["max_concurrent_run_count"])
+    return schedule.resource_name
+  if "cron_expression" not in request:
+    return _kfp(request, lambda client: client.create_run_from_pipeline_package(
+        request["package"], arguments=request["arguments"],
+        experiment_name=request["experiment_name"], enable_caching=request["enable_caching"]).run_id)
+  return _kfp(request, lambda client: client.create_recurring_run(
+      experiment_id=client.create_experiment(request["experiment_name"]).experiment_id,
+      job_name=request["display_name"], cron_expression=request["cron_expression"],
+      max_concurrency=request["max_concurrency"], pipeline_package_path=request["package"],
+      params=request["arguments"], enable_caching=request["enable_caching"]).recurring_run_id)
 
 
 def defaults(settings, args) -> dict:

@@ -161,3 +161,38 @@ def test_submit_without_project_endpoint_or_server_fails_clearly(vertex_spec, ku
   assert "refused or is unreachable" in capsys.readouterr().err
 
 
+
+
+def test_schedules_dry_run_for_both_targets(vertex_spec, kubeflow_spec, capsys):
+  assert cli.main(["schedule", "--target", "vertex", "--spec", str(vertex_spec[0]), "--project",
+                   "acme", "--pipeline-root", ROOT, "--cron", "TZ=Europe/Berlin 0 6 * * 1-5",
+                   "--dry-run"]) == 0
+  request = json.loads(capsys.readouterr().out)
+  assert request["sdk"] == "google.cloud.aiplatform.PipelineJobSchedule.create"
+  assert request["cron"] == "TZ=Europe/Berlin 0 6 * * 1-5" and request["max_concurrent_run_count"] == 1
+  assert request["project"] == "acme" and request["package"] == str(vertex_spec[0])
+  assert cli.main(["schedule", "--target", "kubeflow", "--spec", str(kubeflow_spec[0]),
+                   "--endpoint", "http://kfp.example:8888", "--cron", "*/30 * * * *",
+                   "--dry-run"]) == 0
+  request = json.loads(capsys.readouterr().out)
+  assert request["sdk"] == "kfp.Client.create_recurring_run"
+  assert request["cron_expression"] == "0 */30 * * * *"  # KFP's leading seconds field
+  assert request["host"] == "http://kfp.example:8888" and request["max_concurrency"] == 1
+
+
+def test_schedule_errors_are_those_of_submit_and_a_bad_cron(kubeflow_spec, monkeypatch, capsys):
+  monkeypatch.delenv("KFP_ENDPOINT", raising=False)
+  spec = ["--spec", str(kubeflow_spec[0])]
+  assert cli.main(["schedule", "--target", "kubeflow", *spec, "--cron", "0 6 * *"]) == 1
+  assert "--cron must have five fields" in capsys.readouterr().err
+  assert cli.main(["schedule", "--target", "kubeflow", *spec, "--cron", "TZ=UTC 0 6 * * *"]) == 1
+  assert "take no time zone" in capsys.readouterr().err
+  assert cli.main(["schedule", "--target", "kubeflow", *spec, "--cron", "0 6 * * *"]) == 1
+  assert "no Kubeflow Pipelines endpoint" in capsys.readouterr().err
+  assert cli.main(["schedule", "--target", "kubeflow", *spec, "--cron", "0 6 * * *",
+                   "--endpoint", "http://127.0.0.1:9"]) == 1
+  assert "refused or is unreachable" in capsys.readouterr().err
+  monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
+  assert cli.main(["schedule", "--target", "vertex", "--spec", str(kubeflow_spec[0]),
+                   "--cron", "0 6 * * *"]) == 1
+  assert "no Google Cloud project" in capsys.readouterr().err
