@@ -26,8 +26,8 @@ def serving_features(transform_graph_dir: str) -> list:
 def verdict_problems(*, model, blessing, trained_schema, transform_graph, current_schema,
                      excluded) -> list:
   """Every reason to refuse the push; empty when the model is compatible."""
-  problems = checks.check_blessing(blessing.get_int_custom_property(artifacts.CURRENT_MODEL_ID),
-                                   blessing.get_int_custom_property(artifacts.BLESSED), model.id,
+  problems = checks.check_blessing(blessing.get_string_custom_property(artifacts.CURRENT_MODEL),
+                                   blessing.get_int_custom_property(artifacts.BLESSED), model.uri,
                                    blessing.get_string_custom_property(artifacts.REASON))
   if trained_schema is None:
     problems.append("MLMD lineage shows no training schema for the model")

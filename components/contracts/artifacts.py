@@ -9,16 +9,24 @@ from tfx.types import artifact
 
 # Re-exported: the artifact contracts include their files (named in files.py).
 from components.contracts.files import (GUARDRAILS_HTML, GUARDRAILS_JSON, PLAN_JSON,  # pylint: disable=unused-import
-                                        REPORT_HTML, REPORT_JSON, read_json, write_json)
+                                        REPORT_HTML, REPORT_JSON, STATE_JSON, read_json,
+                                        write_json)
+
+
+def span_of(examples) -> int:
+  """The span of an Examples artifact: ExampleGen's driver records it as a
+  custom property; on Vertex and KFP it reaches the next task as the
+  artifact's `span` property (a metadata key that is a property name)."""
+  return examples.get_int_custom_property(SPAN) or examples.span
 
 
 # --- Properties TFX's own components set, read by ours and the reports ---
-SPAN = "span"  # Examples: the span ExampleGen ingested
+SPAN = "span"  # Examples: the span ExampleGen ingested (read it with span_of)
 INPUT_FINGERPRINT = "input_fingerprint"  # Examples: set by ExampleGen only (not Transform)
 INPUT_WARNINGS = "input_warnings"  # Examples: the input check's warnings, one per line
 BLESSED = "blessed"  # ModelBlessing: 1 or 0
 CURRENT_MODEL_ID = "current_model_id"  # ModelBlessing: the model it judged
-CURRENT_MODEL = "current_model"
+CURRENT_MODEL = "current_model"  # ModelBlessing: the URI of the model it judged
 BASELINE_MODEL_ID = "baseline_model_id"  # ModelBlessing: the model it compared with
 PUSHED = "pushed"  # PushedModel: 1 when the Pusher really pushed
 PUSHED_VERSION = "pushed_version"
@@ -38,8 +46,10 @@ class DriftReport(artifact.Artifact):
   DRIFTED_FEATURES (comma-separated), MAX_PSI and VERDICT; with a served
   model, ESTIMATED_AUC (from its scores) with its interval, and REALIZED_AUC
   when the span has labels."""
-  # "<namespace>.<Title>": the form Kubeflow Pipelines v2 requires of custom types.
-  TYPE_NAME = "model_factory.DriftReport"
+  # On Vertex and KFP this name is the type's schema title, which TFX's
+  # compiler wants as "<namespace>.<Title>" and its container entrypoint
+  # imports as a class path: components/__init__.py exports the types.
+  TYPE_NAME = "components.DriftReport"
 
 
 DRIFT_DETECTED = "drift_detected"
@@ -59,7 +69,7 @@ def read_drift_report(report_dir: str) -> dict:
 class FallbackPlan(artifact.Artifact):
   """plan.json; properties EXCLUDED_FEATURES, BROKEN_INPUTS (both
   comma-separated), BROKEN (0/1) and DRIFT_REPORT_ID."""
-  TYPE_NAME = "model_factory.FallbackPlan"
+  TYPE_NAME = "components.FallbackPlan"  # see DriftReport
 
 
 EXCLUDED_FEATURES = "excluded_features"
@@ -77,7 +87,7 @@ class GuardrailsReport(artifact.Artifact):
   """guardrails.json + guardrails.html: every finding of the checks before
   training with the action taken; properties FINDINGS (one line each,
   "action: message"), EXCLUDED_FEATURES (comma-separated) and REFUSED (0/1)."""
-  TYPE_NAME = "model_factory.GuardrailsReport"
+  TYPE_NAME = "components.GuardrailsReport"  # see DriftReport
 
 
 FINDINGS = "findings"
@@ -89,9 +99,23 @@ def read_guardrails(report_dir: str) -> dict:
   return read_json(os.path.join(report_dir, GUARDRAILS_JSON))
 
 
+class ServedState(artifact.Artifact):
+  """state.json: what a run on Vertex or KFP (no MLMD resolvers) learns from
+  the artifact store instead of MLMD: the span, the training window with
+  each span's examples and statistics, and the drift baseline (the served
+  model, its evaluation and its training data's examples and statistics)."""
+  TYPE_NAME = "components.ServedState"  # see DriftReport
+
+
+def read_state(state_dir: str) -> dict:
+  """{span, window: [{span, examples, statistics}], served: {...} or None,
+  baseline: {model, evaluation, spans: [{span, examples, statistics}]} or None}."""
+  return read_json(os.path.join(state_dir, STATE_JSON))
+
+
 class CompatibilityVerdict(artifact.Artifact):
   """Properties COMPATIBLE (0/1), REASON and MODEL_ID."""
-  TYPE_NAME = "model_factory.CompatibilityVerdict"
+  TYPE_NAME = "components.CompatibilityVerdict"  # see DriftReport
 
 
 COMPATIBLE = "compatible"

@@ -5,13 +5,15 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 _TYPE = {schema_pb2.INT: "INT", schema_pb2.FLOAT: "FLOAT", schema_pb2.BYTES: "BYTES"}
 
 
-def check_blessing(blessing_model_id: int, blessed: int, model_id: int, why: str = "") -> list:
-  """The blessing must be a positive verdict issued for this very model;
+def check_blessing(blessing_model_uri: str, blessed: int, model_uri: str, why: str = "") -> list:
+  """The blessing must be a positive verdict issued for this very model,
+  known by its URI (MLMD ids are not stable across orchestrators: on Vertex
+  and KFP, TFX's Evaluator replaces the model id with a resource name);
   `why` is the blessing's own reason, if it gives one."""
   problems = []
-  if blessing_model_id != model_id:
-    problems.append(f"the blessing was issued for model {blessing_model_id}, "
-                    f"not for the candidate model {model_id}")
+  if blessing_model_uri != model_uri:
+    problems.append(f"the blessing was issued for model {blessing_model_uri or '(none named)'}, "
+                    f"not for the candidate model {model_uri}")
   if blessed != 1:
     problems.append("the blessing is negative (blessed != 1)" + (f": {why}" if why else ""))
   return problems

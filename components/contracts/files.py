@@ -10,6 +10,11 @@ REPORT_HTML = "report.html"  # DriftReport
 PLAN_JSON = "plan.json"  # FallbackPlan
 GUARDRAILS_JSON = "guardrails.json"  # GuardrailsReport
 GUARDRAILS_HTML = "guardrails.html"  # GuardrailsReport
+STATE_JSON = "state.json"  # ServedState
+# In the serving folder: the serving manifest (ServingManifest writes it),
+# and the ledger of validated span ingestions (ServedState keeps it).
+MANIFEST_JSON = "manifest.json"
+SPANS_JSON = "spans.json"
 
 
 def open_file(path, mode="r"):

@@ -6,7 +6,7 @@ from tfx import v1 as tfx
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import component_spec, standard_artifacts
 
-from components.contracts.artifacts import DriftReport
+from components.contracts.artifacts import DriftReport, ServedState
 from components.drift_detector import executor
 
 # I/O keys, shared by the spec, the executor and the tests.
@@ -16,6 +16,7 @@ BASELINE_STATISTICS_KEY = "baseline_statistics"
 BASELINE_EXAMPLES_KEY = "baseline_examples"
 MODEL_KEY = "model"
 EVALUATION_KEY = "evaluation"
+SERVED_STATE_KEY = "served_state"  # instead of the four above, on Vertex and KFP
 DRIFT_REPORT_KEY = "drift_report"
 CONFIG_KEY = "config"
 
@@ -32,6 +33,7 @@ class DriftDetectorSpec(component_spec.ComponentSpec):
       MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model, optional=True),
       EVALUATION_KEY: component_spec.ChannelParameter(
           type=standard_artifacts.ModelEvaluation, optional=True),
+      SERVED_STATE_KEY: component_spec.ChannelParameter(type=ServedState, optional=True),
   }
   OUTPUTS = {DRIFT_REPORT_KEY: component_spec.ChannelParameter(type=DriftReport)}
 
@@ -42,10 +44,12 @@ class DriftDetector(base_component.BaseComponent):
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
   def __init__(self, *, current_statistics, current_examples, config: dict,
-               baseline_statistics=None, baseline_examples=None, model=None, evaluation=None):
+               baseline_statistics=None, baseline_examples=None, model=None, evaluation=None,
+               served_state=None):
     super().__init__(spec=DriftDetectorSpec(
         current_statistics=current_statistics, current_examples=current_examples,
         baseline_statistics=baseline_statistics,
         baseline_examples=baseline_examples, model=model, evaluation=evaluation,
+        served_state=served_state,
         config=json.dumps(config, sort_keys=True),
         drift_report=tfx.dsl.Channel(type=DriftReport)))

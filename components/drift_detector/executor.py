@@ -7,7 +7,7 @@ import tensorflow as tf
 from absl import logging
 from tfx.components.statistics_gen import stats_artifact_utils
 from tfx.dsl.components.base import base_executor
-from tfx.types import artifact_utils
+from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import path_utils
 
 from components.contracts import artifacts, model_io, tfma_results
@@ -25,6 +25,9 @@ class Executor(base_executor.BaseExecutor):
   def Do(self, input_dict, output_dict, exec_properties):
     from components.drift_detector import component as c  # keys; avoids an import cycle
     config = json.loads(exec_properties[c.CONFIG_KEY])
+    if input_dict.get(c.SERVED_STATE_KEY):
+      input_dict = {**input_dict, **baseline_from_state(
+          artifacts.read_state(input_dict[c.SERVED_STATE_KEY][0].uri)["baseline"], c)}
     current_stats = _load_stats(input_dict[c.CURRENT_STATISTICS_KEY][0])
     baseline_stats = [_load_stats(a) for a in input_dict.get(c.BASELINE_STATISTICS_KEY, [])]
     current_examples = input_dict[c.CURRENT_EXAMPLES_KEY][0]
@@ -61,6 +64,29 @@ class Executor(base_executor.BaseExecutor):
                  result["drifted_features"])
 
 
+def baseline_from_state(baseline, keys) -> dict:
+  """The baseline inputs a ServedState names (on Vertex and KFP), as the
+  artifacts the local run's resolver would pass; {} without a baseline."""
+  if not baseline:
+    return {}
+  result = {keys.BASELINE_STATISTICS_KEY: [], keys.BASELINE_EXAMPLES_KEY: []}
+  for entry in baseline["spans"]:
+    for key, artifact_type, uri in (
+        (keys.BASELINE_STATISTICS_KEY, standard_artifacts.ExampleStatistics, entry["statistics"]),
+        (keys.BASELINE_EXAMPLES_KEY, standard_artifacts.Examples, entry["examples"])):
+      found = artifact_type()
+      found.uri = uri
+      found.split_names = artifact_utils.encode_split_names(["train", "eval"])
+      found.set_int_custom_property(artifacts.SPAN, entry["span"])
+      result[key].append(found)
+  for key, artifact_type in ((keys.MODEL_KEY, standard_artifacts.Model),
+                             (keys.EVALUATION_KEY, standard_artifacts.ModelEvaluation)):
+    if baseline[key]:
+      result[key] = [artifact_type()]
+      result[key][0].uri = baseline[key]
+  return result
+
+
 def _record_performance(out, assessed: dict) -> None:
   """The served model's AUC on the span in MLMD, queryable without the report."""
   if "estimated_auc" not in assessed:  # no label-free estimate for this task
@@ -74,7 +100,7 @@ def _record_performance(out, assessed: dict) -> None:
 
 
 def _span(examples_artifact) -> int:
-  return examples_artifact.get_int_custom_property(artifacts.SPAN)  # as ExampleGen records it
+  return artifacts.span_of(examples_artifact)
 
 
 def _load_stats(artifact):

@@ -87,7 +87,7 @@ def sample(examples: list, schema, sample_rows: int) -> tuple:
     records = list(tf.data.TFRecordDataset(paths, compression_type="GZIP").take(per_span)
                    .as_numpy_iterator())
     serialized += records
-    spans += [artifact.get_int_custom_property(artifacts.SPAN)] * len(records)
+    spans += [artifacts.span_of(artifact)] * len(records)
   return tf.io.parse_example(tf.constant(serialized), spec), np.array(spans)
 
 

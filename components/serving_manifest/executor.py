@@ -10,7 +10,9 @@ import os
 
 import tensorflow as tf
 
-FILE_NAME = "manifest.json"
+from components.contracts import files
+
+FILE_NAME = files.MANIFEST_JSON
 # Where a candidate is pushed in manual promotion, inside the serving folder:
 # TF Serving loads only numbered folders, so it never serves from here.
 CANDIDATES_FOLDER = "candidates"
@@ -44,9 +46,12 @@ def now_text(now=None) -> str:
 
 def build(previous=None, *, version: str, model_path: str, role: str, model_id: int,
           excluded_features=(), reason: str = "", drift_report_id=None, replaces_model_id=None,
-          approval=None, now=None) -> dict:
+          approval=None, artifacts=None, now=None) -> dict:
   """The manifest that serves `version`; the previous one's candidates
-  carry over, less this version. `approval`: {"by", "note", "at"}."""
+  carry over, less this version. `approval`: {"by", "note", "at"};
+  `artifacts`: the URIs a run on Vertex or KFP reads the served model's
+  state from (model, evaluation, schema, transform_graph, and its training
+  spans' examples and statistics)."""
   previous = previous or {}
   return {
       "active_version": str(version),
@@ -59,6 +64,7 @@ def build(previous=None, *, version: str, model_path: str, role: str, model_id: 
       "replaces_model_id": replaces_model_id,
       "activated_at": now_text(now),
       "approval": approval,
+      "artifacts": artifacts,
       "previous": ({"active_version": previous["active_version"], "role": previous["role"],
                     "model_id": previous["model_id"]}
                    if previous.get("active_version") else None),
@@ -69,14 +75,15 @@ def build(previous=None, *, version: str, model_path: str, role: str, model_id: 
 
 def with_candidate(previous, *, version: str, model_path: str, role: str, model_id: int,
                    excluded_features=(), reason: str = "", drift_report_id=None,
-                   replaces_model_id=None, now=None) -> dict:
+                   replaces_model_id=None, artifacts=None, now=None) -> dict:
   """The previous manifest (or one that serves nothing yet) with one more
   candidate pending approval; what is served does not change."""
   current = dict(previous or {"active_version": None, "role": None, "model_id": None})
   candidate = {"version": str(version), "model_path": str(model_path), "role": role,
                "model_id": model_id, "excluded_features": list(excluded_features),
                "reason": reason, "drift_report_id": drift_report_id,
-               "replaces_model_id": replaces_model_id, "pushed_at": now_text(now)}
+               "replaces_model_id": replaces_model_id, "artifacts": artifacts,
+               "pushed_at": now_text(now)}
   current["pending"] = [c for c in current.get("pending", []) if c["version"] != str(version)]
   current["pending"].append(candidate)
   current.setdefault("rejected", [])

@@ -93,7 +93,8 @@ def _compile_to(settings, args, output):
       settings, target=args.target, output=output, image=cloud["image"],
       pipeline_root=cloud["pipeline_root"], data_root=cloud["data_root"],
       serving_dir=cloud["serving_dir"], beam=_beam(args),
-      project=cloud["project"], region=cloud["region"], span=args.span)
+      project=cloud["project"], region=cloud["region"], span=args.span, stage=args.stage,
+      policy=args.policy)
 
 
 def compile_spec(settings, args) -> int:

@@ -28,6 +28,15 @@ def _beam_arguments(command, settings, default):
                             "default: settings BEAM_JOB_ENDPOINTS)")
 
 
+def _cloud_span(text: str):
+  """A span number, or None for "latest"."""
+  if text == "latest":
+    return None
+  if not text.isdigit():
+    raise argparse.ArgumentTypeError(f"--span must be a number or latest, got {text!r}")
+  return int(text)
+
+
 def build(settings) -> argparse.ArgumentParser:
   parser = argparse.ArgumentParser(prog="python -m pipeline", description=DESCRIPTION)
   commands = parser.add_subparsers(dest="command", required=True)
@@ -124,7 +133,19 @@ def build(settings) -> argparse.ArgumentParser:
     command.add_argument("--project", help="GCP project (default: $GOOGLE_CLOUD_PROJECT)")
     command.add_argument("--region", help="GCP region (default: settings GCP_REGION)")
     command.add_argument("--endpoint", help="KFP API endpoint (default: $KFP_ENDPOINT)")
-    command.add_argument("--span", type=int, default=settings.cloud_span, help="span to ingest and train on")
+    command.add_argument("--span", type=_cloud_span, default=None if name == "schedule" else
+                         settings.cloud_span, metavar="N|latest",
+                         help="span to ingest: a number, or latest (the newest span folder when "
+                              "the run starts; default: " + ("latest" if name == "schedule" else
+                                                             f"CLOUD_SPAN, {settings.cloud_span}")
+                              + ")")
+    command.add_argument("--stage", choices=("ingest", "train", "monitor"),
+                         default="monitor" if name == "schedule" else "train",
+                         help="ingest: validate and record the span; train: train on the window; "
+                              "monitor: check drift against the served model, act by --policy "
+                              f"(default: {'monitor' if name == 'schedule' else 'train'})")
+    command.add_argument("--policy", choices=DRIFT_POLICIES, default=settings.drift_policy,
+                         help=f"what a monitor run does on drift (default {settings.drift_policy})")
     if name == "compile":
       command.add_argument("--output", type=pathlib.Path, required=True,
                            help="spec file: .json for vertex, .yaml for kubeflow")

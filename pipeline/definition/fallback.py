@@ -47,4 +47,5 @@ def build(settings, examples, schema, new_examples, drift_report,
   return training.Trained([planner, tuned, transform, trainer, evaluator, decision],
                           trainer.outputs[specs.MODEL_KEY], decision.outputs[deciding.BLESSING_KEY],
                           transform.outputs[specs.TRANSFORM_GRAPH_KEY],
+                          evaluator.outputs[specs.EVALUATION_KEY], training_schema,
                           planner.outputs[planning.PLAN_KEY])

@@ -30,8 +30,10 @@ def build(settings, run) -> Ingested:
       output_config=example_gen_pb2.Output(split_config=example_gen_pb2.SplitConfig(
           splits=[example_gen_pb2.SplitConfig.Split(name=name, hash_buckets=buckets)
                   for name, buckets in settings.split_buckets.items()])),
-      range_config=range_config_pb2.RangeConfig(static_range=range_config_pb2.StaticRange(
-          start_span_number=run.ingest_span, end_span_number=run.ingest_span)),
+      # Without a range, ExampleGen's driver takes the newest span folder.
+      range_config=None if run.ingest_span is None else range_config_pb2.RangeConfig(
+          static_range=range_config_pb2.StaticRange(start_span_number=run.ingest_span,
+                                                    end_span_number=run.ingest_span)),
       check_config={checking.SCHEMA_FILE: str(run.schema_path),
                     checking.NEW_COLUMNS: settings.input_new_columns,
                     checking.DUPLICATES: settings.input_duplicates,
@@ -48,7 +50,8 @@ def build(settings, run) -> Ingested:
       schema=schema_gen.outputs[specs.SCHEMA_KEY]).with_id(node_ids.EXAMPLE_VALIDATOR)
   gate = AnomalyGate(
       anomalies=example_validator.outputs[specs.ANOMALIES_KEY],
-      data_description=f"{run.data_root}/{settings.span_glob(run.ingest_span)}",
+      data_description=f"{run.data_root}/" + (settings.span_pattern if run.ingest_span is None
+                                               else settings.span_glob(run.ingest_span)),
       # A column not in the schema: the input check warned or refused already.
       tolerated="SCHEMA_NEW_COLUMN" if settings.input_new_columns == "warn" else "",
   ).with_id(node_ids.ANOMALY_GATE)

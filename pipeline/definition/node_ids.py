@@ -7,6 +7,7 @@ SCHEMA_GEN = "ImportSchemaGen"
 EXAMPLE_VALIDATOR = "ExampleValidator"
 ANOMALY_GATE = "AnomalyGate"
 SERVED_MODEL_RESOLVER = "served_model_baseline_resolver"
+SERVED_STATE = "ServedState"  # instead of the resolvers, on Vertex and KFP
 DRIFT_DETECTOR = "DriftDetector"
 TRAINING_WINDOW_RESOLVER = "training_window_resolver"
 GUARDRAILS = "Guardrails"

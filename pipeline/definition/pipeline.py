@@ -39,7 +39,7 @@ def _train_and_push(settings, run, ingested, checked) -> list:
   # a verdict to read: TFX fails, rather than skips, a Pusher whose condition
   # reads an artifact that a skipped node never wrote.
   with tfx.dsl.Cond(drifted) if run.stage == "monitor" else contextlib.nullcontext():
-    examples = ingested.example_gen.outputs[specs.EXAMPLES_KEY]
+    examples = checked.window  # ServedState's, on Vertex and KFP
     if run.mlmd_resolvers:
       window = tfx.dsl.Resolver(
           strategy_class=resolvers.SpanWindowStrategy,
@@ -63,4 +63,4 @@ def _train_and_push(settings, run, ingested, checked) -> list:
                                checked.served_model)
     else:
       trained = primary.build(settings, run, examples, schema, guard, checked.served_model)
-  return nodes + trained.nodes + push.build(settings, run, trained, ingested.schema)
+  return nodes + trained.nodes + push.build(settings, run, trained, ingested.schema, checked.state)

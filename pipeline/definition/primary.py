@@ -35,4 +35,5 @@ def build(settings, run, examples, schema, after, served_model) -> training.Trai
       example_splits=["eval"]).with_id(node_ids.EVALUATOR)
   return training.Trained([transform, tuner, trainer, baseline, evaluator],
                           trainer.outputs[specs.MODEL_KEY], evaluator.outputs[specs.BLESSING_KEY],
-                          transform.outputs[specs.TRANSFORM_GRAPH_KEY])
+                          transform.outputs[specs.TRANSFORM_GRAPH_KEY],
+                          evaluator.outputs[specs.EVALUATION_KEY], schema)

@@ -19,7 +19,8 @@ _IDS = {False: (node_ids.CANDIDATE_LINEAGE_RESOLVER, node_ids.COMPATIBILITY_GUAR
                node_ids.FALLBACK_PUSHER, node_ids.FALLBACK_SERVING_MANIFEST)}
 
 
-def build(settings, run, trained: training.Trained, current_schema) -> list:
+def build(settings, run, trained: training.Trained, current_schema, state=None) -> list:
+  """`state`: the ServedState channel (Vertex and KFP), recorded in the manifest."""
   lineage_id, guard_id, pusher_id, manifest_id = _IDS[run.fallback]
   nodes = []
   if run.mlmd_resolvers:
@@ -49,6 +50,7 @@ def build(settings, run, trained: training.Trained, current_schema) -> list:
     manifest = ServingManifest(
         pushed_model=pusher.outputs[specs.PUSHED_MODEL_KEY], model=trained.model,
         blessing=trained.blessing, serving_dir=str(run.serving_dir), promotion=settings.promotion,
-        plan=trained.plan,
+        plan=trained.plan, evaluation=trained.evaluation, schema=trained.schema,
+        transform_graph=trained.transform_graph, state=state,
     ).with_id(manifest_id)
   return nodes + [guard, pusher, manifest]

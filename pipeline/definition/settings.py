@@ -204,10 +204,12 @@ class RunSpec:
   "ingest" stops after the drift check; "train" trains a primary model on
   `train_spans` (first, last); "monitor" acts on drift by `drift_policy`.
   `mlmd_resolvers=False` is the variant Kubeflow Pipelines v2 and Vertex can
-  run (only TFX's latest-artifact and latest-blessed-model resolvers): it
-  trains on the ingested span alone, without a served-model baseline."""
+  run (only TFX's latest-artifact and latest-blessed-model resolvers): the
+  served model and the training window (the last `window_spans` spans
+  ingested, up to this one) come from the artifact store (ServedState), and
+  `ingest_span` None ingests the newest span folder (a scheduled run)."""
   stage: str
-  ingest_span: int
+  ingest_span: typing.Optional[int]
   train_spans: tuple
   data_root: str
   pipeline_root: str
@@ -217,17 +219,19 @@ class RunSpec:
   drift_policy: str = "fallback"
   metadata_connection_config: typing.Any = None
   mlmd_resolvers: bool = True
+  window_spans: int = 0  # without MLMD resolvers: spans in the training window
   enable_cache: bool = True
 
   def __post_init__(self):
     if self.stage not in STAGES or self.drift_policy not in DRIFT_POLICIES:
       raise ValueError(f"stage must be one of {STAGES} and drift_policy one of "
                        f"{DRIFT_POLICIES}; got {self.stage!r} and {self.drift_policy!r}")
-    if not self.mlmd_resolvers and (
-        self.stage != "train" or tuple(self.train_spans) != (self.ingest_span, self.ingest_span)):
-      raise ValueError("without MLMD resolvers the pipeline can only train, on the ingested "
-                       f"span; got stage={self.stage!r}, train_spans={self.train_spans}, "
-                       f"ingest_span={self.ingest_span}")
+    if self.mlmd_resolvers and (self.ingest_span is None or len(self.train_spans) != 2):
+      raise ValueError("with MLMD resolvers a run names its span and its training window "
+                       f"(first, last); got ingest_span={self.ingest_span}, "
+                       f"train_spans={self.train_spans}")
+    if not self.mlmd_resolvers and self.trains and self.window_spans < 1:
+      raise ValueError("without MLMD resolvers a run that trains needs window_spans >= 1")
 
   @property
   def trains(self) -> bool:

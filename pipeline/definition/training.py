@@ -22,6 +22,8 @@ class Trained:
   model: object
   blessing: object
   transform_graph: object
+  evaluation: object  # what the blessing rests on
+  schema: object  # the training schema
   plan: object = None  # a fallback's FallbackPlan
 
 

@@ -58,7 +58,7 @@ def approve(store, serving_dir: pathlib.Path, version: str, *, by: str, note: st
       version=served, model_path=destination, role=entry["role"], model_id=entry["model_id"],
       excluded_features=entry["excluded_features"], reason=entry["reason"],
       drift_report_id=entry["drift_report_id"], replaces_model_id=entry["replaces_model_id"],
-      approval=approval))
+      approval=approval, artifacts=entry.get("artifacts")))
   return served
 
 

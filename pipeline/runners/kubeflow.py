@@ -25,19 +25,23 @@ class SubmitError(RuntimeError):
 
 
 def cloud_run_spec(settings, *, pipeline_root, data_root, serving_dir, beam_args,
-                   span) -> RunSpec:
+                   span, stage="train", policy=None) -> RunSpec:
   """A cloud run: the image's paths, no MLMD connection (Vertex and KFP
-  bring their own metadata store), and only the resolvers KFP v2 supports."""
+  bring their own metadata store), and only the resolvers KFP v2 supports;
+  the served model and the training window (TRAINING_WINDOW_SPANS) come
+  from the artifact store (ServedState). `span` None: the newest span."""
   schema = (pathlib.PurePosixPath(settings.container_repo_root)
             / pathlib.Path(settings.schema_path).relative_to(REPO_ROOT))
-  return RunSpec(stage="train", ingest_span=span, train_spans=(span, span),
+  return RunSpec(stage=stage, ingest_span=span, train_spans=(),
                  data_root=data_root, pipeline_root=pipeline_root, serving_dir=serving_dir,
                  schema_path=str(schema), beam_pipeline_args=tuple(beam_args),
-                 drift_policy=settings.drift_policy, mlmd_resolvers=False)
+                 drift_policy=policy or settings.drift_policy, mlmd_resolvers=False,
+                 window_spans=settings.training_window_spans)
 
 
 def compile_spec(settings, *, target, output: pathlib.Path, image, pipeline_root, data_root,
-                 serving_dir, beam, project, region, span) -> pathlib.Path:
+                 serving_dir, beam, project, region, span, stage="train",
+                 policy=None) -> pathlib.Path:
   """Writes the pipeline spec: JSON PipelineJob for Vertex, YAML for KFP v2."""
   if output.suffix != TARGET_SUFFIX[target]:
     raise ValueError(f"--output for {target} must end in {TARGET_SUFFIX[target]}")
@@ -45,7 +49,7 @@ def compile_spec(settings, *, target, output: pathlib.Path, image, pipeline_root
                         pipeline_root=pipeline_root, image=image)
   pipeline = create_pipeline(settings, cloud_run_spec(
       settings, pipeline_root=pipeline_root, data_root=data_root, serving_dir=serving_dir,
-      beam_args=beam_args, span=span))
+      beam_args=beam_args, span=span, stage=stage, policy=policy))
   runner = kubeflow_v2_dag_runner.KubeflowV2DagRunner(
       config=kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(default_image=image),
       output_dir=str(output.parent), output_filename=output.name)

@@ -53,8 +53,11 @@ def test_run_spec_validation():
   assert not _spec(stage="ingest").trains
   with pytest.raises(ValueError, match="stage must be one of"):
     _spec(stage="deploy")
-  # KFP v2 (no MLMD resolvers) can only train on the ingested span.
-  assert _spec(mlmd_resolvers=False, train_spans=(2, 2)).trains
-  for changes in ({"train_spans": (1, 2)}, {"stage": "monitor", "train_spans": (2, 2)}):
-    with pytest.raises(ValueError, match="without MLMD resolvers"):
-      _spec(mlmd_resolvers=False, **changes)
+  # KFP v2 (no MLMD resolvers): any stage, the newest span, a window of spans.
+  assert _spec(mlmd_resolvers=False, ingest_span=None, train_spans=(), window_spans=2,
+               stage="monitor", drift_policy="retrain").trains
+  with pytest.raises(ValueError, match="without MLMD resolvers a run that trains needs"):
+    _spec(mlmd_resolvers=False, train_spans=(), window_spans=0)
+  assert not _spec(mlmd_resolvers=False, stage="ingest", window_spans=0).trains
+  with pytest.raises(ValueError, match="with MLMD resolvers a run names its span"):
+    _spec(ingest_span=None)

@@ -6,6 +6,8 @@ import pathlib
 import re
 
 import kfp.components
+from tfx.orchestration.kubeflow.v2 import compiler_utils
+from tfx.utils import import_utils
 import pytest
 import yaml
 
@@ -20,18 +22,35 @@ SETTINGS = settings_lib.load()
 REPO = kubeflow.REPO_ROOT
 IMAGE = "europe-docker.pkg.dev/acme/model-factory/pipeline:test"
 ROOT = "gs://acme-bucket/root"
-NODES = {n.EXAMPLE_GEN, n.STATISTICS_GEN, n.SCHEMA_GEN, n.EXAMPLE_VALIDATOR, n.ANOMALY_GATE,
-         n.DRIFT_DETECTOR, n.GUARDRAILS, n.TRANSFORM, n.TUNER, n.TRAINER, n.EVALUATOR, n.COMPATIBILITY_GUARD,
-         n.PUSHER, n.SERVING_MANIFEST, f"{n.LATEST_BLESSED_MODEL_RESOLVER}-model-resolver",
-         f"{n.LATEST_BLESSED_MODEL_RESOLVER}-model-blessing-resolver"}
+INGEST = {n.EXAMPLE_GEN, n.STATISTICS_GEN, n.SCHEMA_GEN, n.EXAMPLE_VALIDATOR, n.ANOMALY_GATE,
+          n.SERVED_STATE, n.DRIFT_DETECTOR}
+NODES = INGEST | {n.GUARDRAILS, n.TRANSFORM, n.TUNER, n.TRAINER, n.EVALUATOR, n.COMPATIBILITY_GUARD,
+                  n.PUSHER, n.SERVING_MANIFEST, f"{n.LATEST_BLESSED_MODEL_RESOLVER}-model-resolver",
+                  f"{n.LATEST_BLESSED_MODEL_RESOLVER}-model-blessing-resolver"}
 DEPENDS = {n.STATISTICS_GEN: {n.EXAMPLE_GEN}, n.EXAMPLE_VALIDATOR: {n.STATISTICS_GEN, n.SCHEMA_GEN},
-           n.ANOMALY_GATE: {n.EXAMPLE_VALIDATOR}, n.DRIFT_DETECTOR: {n.ANOMALY_GATE, n.STATISTICS_GEN},
-           n.GUARDRAILS: {n.DRIFT_DETECTOR, n.EXAMPLE_GEN, n.SCHEMA_GEN},
-           n.TRANSFORM: {n.GUARDRAILS, n.EXAMPLE_GEN}, n.TUNER: {n.TRANSFORM},
-           n.TRAINER: {n.TUNER, n.TRANSFORM, n.GUARDRAILS}, n.EVALUATOR: {n.TRAINER},
+           n.ANOMALY_GATE: {n.EXAMPLE_VALIDATOR},
+           n.SERVED_STATE: {n.ANOMALY_GATE, n.EXAMPLE_GEN, n.STATISTICS_GEN},
+           n.DRIFT_DETECTOR: {n.ANOMALY_GATE, n.STATISTICS_GEN, n.SERVED_STATE},
+           n.GUARDRAILS: {n.DRIFT_DETECTOR, n.SERVED_STATE, n.SCHEMA_GEN},
+           n.TRANSFORM: {n.GUARDRAILS, n.SERVED_STATE}, n.TUNER: {n.TRANSFORM},
+           n.TRAINER: {n.TUNER, n.TRANSFORM, n.GUARDRAILS}, n.EVALUATOR: {n.TRAINER, n.SERVED_STATE},
            n.COMPATIBILITY_GUARD: {n.EVALUATOR, n.TRAINER},
            n.PUSHER: {n.COMPATIBILITY_GUARD, n.EVALUATOR, n.TRAINER},
-           n.SERVING_MANIFEST: {n.PUSHER}}
+           n.SERVING_MANIFEST: {n.PUSHER, n.SERVED_STATE}}
+# The monitor stage with policy fallback: the drift check against the served
+# model (ServedState), the fallback branch, champion/challenger and the push.
+MONITOR = INGEST | {n.GUARDRAILS, n.FALLBACK_PLANNER, n.LAST_TUNER_RESOLVER, n.FALLBACK_TRANSFORM,
+                    n.FALLBACK_TRAINER, n.FALLBACK_EVALUATOR, n.CHAMPION_CHALLENGER,
+                    n.FALLBACK_COMPATIBILITY_GUARD, n.FALLBACK_PUSHER, n.FALLBACK_SERVING_MANIFEST}
+MONITOR_DEPENDS = {
+    n.FALLBACK_PLANNER: {n.DRIFT_DETECTOR, n.GUARDRAILS},
+    n.FALLBACK_TRANSFORM: {n.FALLBACK_PLANNER, n.SERVED_STATE},
+    n.FALLBACK_TRAINER: {n.FALLBACK_TRANSFORM, n.LAST_TUNER_RESOLVER, n.SERVED_STATE},
+    n.FALLBACK_EVALUATOR: {n.FALLBACK_TRAINER, n.SERVED_STATE, n.EXAMPLE_GEN},
+    n.CHAMPION_CHALLENGER: {n.FALLBACK_EVALUATOR, n.FALLBACK_PLANNER, n.SERVED_STATE},
+    n.FALLBACK_COMPATIBILITY_GUARD: {n.CHAMPION_CHALLENGER, n.FALLBACK_PLANNER},
+    n.FALLBACK_PUSHER: {n.FALLBACK_COMPATIBILITY_GUARD, n.CHAMPION_CHALLENGER},
+    n.FALLBACK_SERVING_MANIFEST: {n.FALLBACK_PUSHER, n.SERVED_STATE}}
 
 
 def _compile(tmp_path_factory, target, suffix, *extra):
@@ -54,6 +73,17 @@ def kubeflow_spec(tmp_path_factory):
   return path, yaml.safe_load(path.read_text())
 
 
+@pytest.fixture(scope="module")
+def monitor_specs(tmp_path_factory):
+  """The monitor stage (policy fallback, the newest span) for both targets."""
+  vertex = _compile(tmp_path_factory, "vertex", ".json", "--stage", "monitor", "--policy",
+                    "fallback", "--span", "latest")
+  kubeflow = _compile(tmp_path_factory, "kubeflow", ".yaml", "--stage", "monitor", "--policy",
+                      "fallback", "--span", "latest")
+  return [(vertex, json.loads(vertex.read_text())["pipelineSpec"]),
+          (kubeflow, yaml.safe_load(kubeflow.read_text()))]
+
+
 def _specs(vertex_spec, kubeflow_spec):
   return [vertex_spec[1]["pipelineSpec"], kubeflow_spec[1]]
 
@@ -66,8 +96,32 @@ def test_every_component_is_present_with_its_dependencies(vertex_spec, kubeflow_
       assert upstream <= set(tasks[node].get("dependentTasks", [])), node
 
 
-def test_every_executor_and_user_function_imports_here(vertex_spec, kubeflow_spec):
-  for spec in _specs(vertex_spec, kubeflow_spec):
+def test_the_monitor_stage_holds_drift_fallback_decision_and_push(monitor_specs):
+  for _, spec in monitor_specs:
+    tasks = spec["root"]["dag"]["tasks"]
+    assert set(tasks) == MONITOR
+    for node, upstream in MONITOR_DEPENDS.items():
+      assert upstream <= set(tasks[node].get("dependentTasks", [])), node
+    # The drift check reads the served model's state, found on the artifact store.
+    drift_inputs = tasks[n.DRIFT_DETECTOR]["inputs"]["artifacts"]
+    assert drift_inputs["served_state"]["taskOutputArtifact"]["producerTask"] == n.SERVED_STATE
+    for node in (n.FALLBACK_PLANNER, n.FALLBACK_TRAINER, n.CHAMPION_CHALLENGER):
+      assert f"['{contract.DRIFT_DETECTED}'] == 1" in tasks[node]["triggerPolicy"]["condition"]
+    for node in (n.FALLBACK_PUSHER, n.FALLBACK_SERVING_MANIFEST):
+      assert f"['{contract.COMPATIBLE}'] == 1" in tasks[node]["triggerPolicy"]["condition"]
+    # No span range: ExampleGen's driver ingests the newest span folder.
+    example_gen = tasks[n.EXAMPLE_GEN]["inputs"]["parameters"]
+    assert "range_config" not in example_gen or not example_gen["range_config"]["runtimeValue"][
+        "constantValue"].get("stringValue")
+
+
+def test_the_monitor_yaml_loads_in_the_kfp_sdk(monitor_specs):
+  component = kfp.components.load_component_from_file(str(monitor_specs[1][0]))
+  assert n.CHAMPION_CHALLENGER in component.pipeline_spec.root.dag.tasks
+
+
+def test_every_executor_and_user_function_imports_here(vertex_spec, kubeflow_spec, monitor_specs):
+  for spec in _specs(vertex_spec, kubeflow_spec) + [spec for _, spec in monitor_specs]:
     for name, executor in spec["deploymentSpec"]["executors"].items():
       if "container" not in executor:
         continue  # resolvers run in the orchestrator
@@ -79,10 +133,24 @@ def test_every_executor_and_user_function_imports_here(vertex_spec, kubeflow_spe
         if command:
           importlib.import_module(command[command.index("-m") + 1])
     tasks = spec["root"]["dag"]["tasks"]
-    for node, key in ((n.TRANSFORM, "preprocessing_fn"), (n.TUNER, "tuner_fn"), (n.TRAINER, "run_fn")):
+    for node, key in ((n.TRANSFORM, "preprocessing_fn"), (n.TUNER, "tuner_fn"), (n.TRAINER, "run_fn"),
+                      (n.FALLBACK_TRANSFORM, "preprocessing_fn"), (n.FALLBACK_TRAINER, "run_fn")):
+      if node not in tasks:
+        continue
       path = tasks[node]["inputs"]["parameters"][key]["runtimeValue"]["constantValue"]["stringValue"]
       module, _, attr = path.rpartition(".")
       assert not module.startswith("__main__") and callable(getattr(importlib.import_module(module), attr))
+
+
+def test_every_artifact_type_imports_as_the_entrypoint_does(monitor_specs):
+  """TFX's container entrypoint imports a custom type by its schema title."""
+  for _, spec in monitor_specs:
+    for component in spec["components"].values():
+      for side in ("inputDefinitions", "outputDefinitions"):
+        for definition in component.get(side, {}).get("artifacts", {}).values():
+          title = yaml.safe_load(definition["artifactType"]["instanceSchema"])["title"]
+          if title not in compiler_utils.TITLE_TO_CLASS_PATH:  # TFX's own types
+            assert import_utils.import_class_by_path(title).TYPE_NAME == title
 
 
 def test_image_pipeline_root_and_beam_arguments(vertex_spec, kubeflow_spec):
@@ -196,3 +264,12 @@ def test_schedule_errors_are_those_of_submit_and_a_bad_cron(kubeflow_spec, monke
   assert cli.main(["schedule", "--target", "vertex", "--spec", str(kubeflow_spec[0]),
                    "--cron", "0 6 * * *"]) == 1
   assert "no Google Cloud project" in capsys.readouterr().err
+
+
+def test_a_schedule_compiles_the_monitor_stage_by_default(capsys):
+  assert cli.main(["schedule", "--target", "kubeflow", "--endpoint", "http://kfp.example:8888",
+                   "--cron", "0 6 * * *", "--image", IMAGE, "--dry-run"]) == 0
+  out = capsys.readouterr().out
+  request = json.loads(out[out.index("{\n"):])
+  tasks = yaml.safe_load(pathlib.Path(request["package"]).read_text())["root"]["dag"]["tasks"]
+  assert {n.SERVED_STATE, n.DRIFT_DETECTOR, n.CHAMPION_CHALLENGER, n.FALLBACK_PUSHER} <= set(tasks)

@@ -101,10 +101,10 @@ def test_schema_changes_are_refused(tmp_path, lineage, edit, reason):
 
 def test_a_blessing_of_another_model_is_refused(tmp_path, lineage):
   other = copy.deepcopy(lineage[c.BLESSING_KEY])
-  other.set_int_custom_property("current_model_id", lineage[c.MODEL_KEY].id + 1000)
+  other.set_string_custom_property(contract.CURRENT_MODEL, lineage[c.MODEL_KEY].uri + "-other")
   compatible, why = _guard(tmp_path, dict(lineage, **{c.BLESSING_KEY: other}))
   assert compatible == 0
-  assert f"not for the candidate model {lineage[c.MODEL_KEY].id}" in why
+  assert f"not for the candidate model {lineage[c.MODEL_KEY].uri}" in why
 
 
 def test_missing_lineage_is_refused(tmp_path, lineage):
