@@ -44,11 +44,18 @@ def replay(store, execution, executor_class, parameters=None) -> tuple:
   output_dict, exec_properties) of the replay."""
   root = f"ram://replay-{next(_RUNS)}"
   inputs = as_tfx(store, queries.input_artifacts(store, execution.id))
+  moved = {}
   for key, artifacts in inputs.items():
     for index, artifact in enumerate(artifacts):
       target = f"{root}/inputs/{key}/{index}"
       copy_tree(artifact.uri, target)
-      artifact.uri = target
+      moved[artifact.uri] = artifact.uri = target
+  # A property that names another input by URI (a blessing's model) names
+  # its copy, as the cloud run's own artifacts would.
+  for artifact in (a for artifacts in inputs.values() for a in artifacts):
+    for name in list(artifact.mlmd_artifact.custom_properties):
+      if artifact.get_custom_property(name) in moved:
+        artifact.set_string_custom_property(name, moved[artifact.get_custom_property(name)])
   outputs = as_tfx(store, queries.output_artifacts(store, execution.id))
   for key, artifacts in outputs.items():
     for index, artifact in enumerate(artifacts):

@@ -16,7 +16,8 @@ from pipeline.definition import node_ids, resolvers
 from pipeline.definition import settings as settings_lib
 from pipeline.mlmd import queries
 from pipeline.operations import notify
-from tests import conftest, project_data
+from pipeline.runners import local
+from tests import conftest, fallback_replay, project_data
 
 SETTINGS = project_data.SETTINGS
 FIRST, LAST = project_data.window()
@@ -63,10 +64,14 @@ def drift_data_root(latest_span, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def drift_run(first_run, drift_data_root, latest_span, tmp_path_factory):
-  """A copy of the first run's output, then a run on a sample of the latest span."""
+  """A copy of the first run's output, then a monitoring run (policy alert:
+  the drift check, nothing trained) on a sample of the latest span."""
   root = tmp_path_factory.mktemp("drift")
   shutil.copytree(first_run.paths.output_dir, root / "output")
-  return conftest.run_pipeline(drift_data_root, root / "output", spans=(latest_span, latest_span))
+  report = local.monitor(SETTINGS, data_root=drift_data_root, span=latest_span,
+                         window=(latest_span, latest_span), output_dir=root / "output",
+                         policy="alert", beam=fallback_replay.IN_PROCESS)
+  return conftest.Run(local.Paths(root / "output"), report, [report.run_id])
 
 
 def _categorical_drift(sample_data_root, drift_data_root, tmp_path) -> list:

@@ -11,16 +11,21 @@ from pipeline import __main__ as cli
 from pipeline.mlmd import queries
 from pipeline.mlmd import store as mlmd_store
 from pipeline.runners import local
-from tests import project_data
+from tests import fallback_replay, project_data
 
 
 def test_a_second_run_on_the_same_output_refuses_naming_the_first(
     first_run, sample_data_root, tmp_path, capsys):
   paths = local.Paths(tmp_path / "output")
   shutil.copytree(first_run.paths.output_dir, paths.output_dir)
-  span = project_data.window()[1]
+  # A span no run has ingested: the first command works for a while (a
+  # monitor run whose every step is cached may end before the second starts).
+  data_root = tmp_path / "spans"
+  shutil.copytree(sample_data_root, data_root)
+  fallback_replay.write_span(data_root, fallback_replay.NEW, lambda rows: rows, n=300)
+  span = fallback_replay.NEW
   command = ["monitor", "--span", str(span), "--window", f"{span}-{span}", "--policy", "alert",
-             "--data-root", str(sample_data_root), "--output-dir", str(paths.output_dir)]
+             "--data-root", str(data_root), "--output-dir", str(paths.output_dir)]
   first = subprocess.Popen([sys.executable, "-m", "pipeline", *command], cwd=project_data.REPO_ROOT,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
   deadline = time.monotonic() + 300
