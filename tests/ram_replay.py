@@ -54,8 +54,9 @@ def replay(store, execution, executor_class, parameters=None) -> tuple:
   # its copy, as the cloud run's own artifacts would.
   for artifact in (a for artifacts in inputs.values() for a in artifacts):
     for name in list(artifact.mlmd_artifact.custom_properties):
-      if artifact.get_custom_property(name) in moved:
-        artifact.set_string_custom_property(name, moved[artifact.get_custom_property(name)])
+      value = artifact.get_custom_property(name)
+      if isinstance(value, str) and value in moved:
+        artifact.set_string_custom_property(name, moved[value])
   outputs = as_tfx(store, queries.output_artifacts(store, execution.id))
   for key, artifacts in outputs.items():
     for index, artifact in enumerate(artifacts):
