@@ -48,7 +48,7 @@ def ServedState(  # pylint: disable=invalid-name
   spans = executor.window(ledger, span, window_spans)
   with files.open_file(os.path.join(state.uri, files.STATE_JSON), "w") as f:
     f.write(executor.state(span, spans, found))
-  if found and found["model"]:
+  if require_served:  # only a monitoring run reads the copy (fallback baseline, warm start)
     executor.copy_tree(found["model"], model.uri)
   if spans:
     window.split_names = artifact_utils.encode_split_names(executor.merge_examples(spans, window.uri))
