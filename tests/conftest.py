@@ -2,6 +2,7 @@
 configured project's default spans."""
 import dataclasses
 import pathlib
+import shutil
 
 import pytest
 
@@ -93,8 +94,12 @@ def first_run(tmp_path_factory, sample_data_root) -> Run:
 
 
 @pytest.fixture(scope="session")
-def second_run(first_run, sample_data_root) -> Run:
-  return run_pipeline(sample_data_root, first_run.paths.output_dir)
+def second_run(first_run, sample_data_root, tmp_path_factory) -> Run:
+  """The same command again, on a copy of the first run's output: the first
+  run's folder keeps exactly the runs it made, whichever test reads it later."""
+  copy = tmp_path_factory.mktemp("rerun") / "output"
+  shutil.copytree(first_run.paths.output_dir, copy)
+  return run_pipeline(sample_data_root, copy)
 
 
 # Session fixtures of the fallback replay, shared by the fallback e2e tests
