@@ -20,8 +20,17 @@ $(STAMP): setup.py constraints.txt
 run: $(STAMP)
 	$(PY) -m pipeline run
 
+# Two pytest processes side by side (the machine's 2 cores): the standalone
+# tests (forks, kill/resume, MySQL, PortableRunner) and the rest; the
+# standalone log is printed when both are done.
 test: $(STAMP)
-	$(PY) -m pytest tests
+	@tmp=$$(mktemp -d -t model-factory-tests-XXXX); \
+	  $(PY) -m pytest tests -m standalone --basetemp=$$tmp/standalone > $$tmp/standalone.log 2>&1 & \
+	  standalone=$$!; \
+	  $(PY) -m pytest tests -m "not standalone" --basetemp=$$tmp/shared; shared=$$?; \
+	  wait $$standalone; alone=$$?; \
+	  echo "=== standalone tests (pytest -m standalone, log $$tmp/standalone.log) ==="; \
+	  cat $$tmp/standalone.log; exit $$(( shared || alone ))
 
 clean:
 	rm -rf output

@@ -1,17 +1,29 @@
 """Times a fallback model against a full retrain on the same window.
 
-Trains a primary model on 2013-2015 (bundled data), then monitors span 2016
-twice from copies of that output: once with policy `fallback` (Transform +
-Trainer with the last Tuner's hyperparameters) and once with `retrain`
-(Transform + Tuner + Trainer). Both train on the window 2015-2016 and find
-2016 drifted. Prints each policy's training time as MLMD recorded it and the
-wall time of the whole monitoring run.
+Trains a primary model on every span but the last of the project's data
+(bundled: 2013-2015), then monitors the last span twice, from copies of
+that output: once with policy `fallback` (FallbackTrainer on the served
+model's Transform graph with the last Tuner's hyperparameters, then
+EvalSample + FallbackEvaluator) and once with `retrain` (Transform + Tuner +
+Trainer + Evaluator). Both train on the window of the last two spans and
+find the last span drifted. Each monitoring run is a child process, so its
+wall time and peak memory (max RSS) are its own.
 
-Usage: python benchmarks/fallback_benchmark.py [--workers N] [--output-dir DIR]
+Prints each component's seconds side by side, the training ratio (fallback
+training / retrain training, as MLMD recorded them) and the whole-run ratio.
+
+--rows N replaces the last span by N rows drawn with replacement from it,
+each float column multiplied by N(1, 0.02) noise so that rows stay distinct
+(ExampleGen splits by a hash of the row).
+
+Usage: python benchmarks/fallback_benchmark.py [--workers N] [--rows N] [--output-dir DIR]
 """
 import argparse
+import json
+import os
 import pathlib
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,38 +34,115 @@ sys.path.insert(0, str(REPO))
 from pipeline.definition import beam, node_ids, settings as settings_lib
 from pipeline.runners import local
 
-_TRAINING = {"fallback": (node_ids.FALLBACK_TRANSFORM, node_ids.FALLBACK_TRAINER),
+_TRAINING = {"fallback": (node_ids.FALLBACK_TRAINER,),
              "retrain": (node_ids.TRANSFORM, node_ids.TUNER, node_ids.TRAINER)}
+_QUIET = lambda line: None  # pylint: disable=unnecessary-lambda-assignment
+
+
+def _spans(settings, data_root):
+  spans = settings.spans_in(data_root)
+  if len(spans) < 3:
+    raise SystemExit(f"needs at least three spans under {data_root}, found {spans}")
+  return spans
+
+
+def _big_data_root(settings, root: pathlib.Path, rows: int) -> pathlib.Path:
+  """The project's spans, the last one replaced by `rows` jittered draws from it."""
+  import numpy as np  # pylint: disable=import-outside-toplevel
+  import pandas as pd  # pylint: disable=import-outside-toplevel
+  source = pathlib.Path(settings.data_root)
+  spans = _spans(settings, source)
+  data_root = root / "data"
+  for span in spans[:-1]:
+    (data_root / settings.span_folder(span)).parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(source / settings.span_folder(span), data_root / settings.span_folder(span))
+  last = source / settings.span_folder(spans[-1])
+  files = sorted(last.glob("*.csv"))
+  frame = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+  rng = np.random.default_rng(0)
+  frame = frame.sample(n=rows, replace=True, random_state=0).reset_index(drop=True)
+  for column in frame.select_dtypes("float").columns:
+    frame[column] = frame[column] * rng.normal(1.0, 0.02, len(frame))
+  target = data_root / settings.span_folder(spans[-1]) / files[0].name
+  target.parent.mkdir(parents=True)
+  frame.to_csv(target, index=False)
+  return data_root
+
+
+def _monitor_child(args):
+  """In the child: one monitoring run; prints its figures as one JSON line."""
+  settings = settings_lib.load()
+  spans = _spans(settings, args.data_root)
+  start = time.monotonic()
+  result = local.monitor(settings, data_root=args.data_root, span=spans[-1],
+                         window=(spans[-2], spans[-1]), output_dir=args.output_dir,
+                         policy=args.monitor, beam=beam.Beam(workers=args.workers), write=_QUIET)
+  outcome = (result.fallback or {}).get("reason") or (
+      f"pushed {result.pushed_version}" if result.pushed_version else "not pushed")
+  print(json.dumps({"wall": time.monotonic() - start, "drift": result.drift_verdict,
+                    "outcome": outcome,
+                    "seconds": {e.node_id: e.seconds for e in result.executions
+                                if e.seconds is not None and e.state != "CACHED"}}))
+
+
+def _monitor(policy, output, data_root, workers) -> dict:
+  child = subprocess.Popen(
+      [sys.executable, __file__, "--monitor", policy, "--output-dir", str(output),
+       "--data-root", str(data_root), "--workers", str(workers)],
+      stdout=subprocess.PIPE, text=True)
+  printed = child.stdout.read()
+  _, status, usage = os.wait4(child.pid, 0)
+  if status:
+    raise SystemExit(f"the {policy} monitoring run failed (status {status})")
+  figures = json.loads(printed.strip().splitlines()[-1])
+  figures["peak_mib"] = usage.ru_maxrss / 1024  # Linux: KiB
+  return figures
+
+
+def _table(results) -> str:
+  nodes = list(dict.fromkeys(n for r in results.values() for n in r["seconds"]))
+  lines = [f"{'component':<28} " + " ".join(f"{p:>9}" for p in results)]
+  for node in nodes:
+    cells = [results[p]["seconds"].get(node) for p in results]
+    lines.append(f"{node:<28} " + " ".join(f"{c:8.1f}s" if c is not None else f"{'-':>9}"
+                                            for c in cells))
+  return "\n".join(lines)
 
 
 def main():
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("--workers", type=int, default=1)
+  parser.add_argument("--rows", type=int, default=0, help="rows of the synthetic new span (0: bundled)")
   parser.add_argument("--output-dir", type=pathlib.Path, default=None)
+  parser.add_argument("--monitor", help=argparse.SUPPRESS)
+  parser.add_argument("--data-root", help=argparse.SUPPRESS)
   args = parser.parse_args()
+  if args.monitor:
+    return _monitor_child(args)
   root = args.output_dir or pathlib.Path(tempfile.mkdtemp(prefix="mf-fallback-bench-"))
   shutil.rmtree(root, ignore_errors=True)
-  quiet = lambda line: None  # pylint: disable=unnecessary-lambda-assignment
+  root.mkdir(parents=True)
   settings = settings_lib.load()
-  beam_choice = beam.Beam(workers=args.workers)
-  local.run(settings, data_root=settings.data_root, spans=(2013, 2015),
-            output_dir=root / "primary", beam=beam_choice, write=quiet)
-  print(f"Beam: {beam_choice.args(settings)}; window 2015-2016, new span 2016")
-  for policy, nodes in _TRAINING.items():
-    output = root / policy
-    shutil.copytree(root / "primary", output)
-    start = time.monotonic()
-    result = local.monitor(settings, data_root=settings.data_root, span=2016,
-                           window=(2015, 2016), output_dir=output, policy=policy,
-                           beam=beam_choice, write=quiet)
-    wall = time.monotonic() - start
-    seconds = {e.node_id: e.seconds for e in result.executions if e.node_id in nodes}
-    detail = ", ".join(f"{node} {seconds.get(node, float('nan')):.1f} s" for node in nodes)
-    outcome = (result.fallback or {}).get("reason") or (
-        f"pushed {result.pushed_version}" if result.pushed_version else "not pushed")
-    print(f"{policy:<8}: training {sum(seconds.values()):6.1f} s ({detail}); whole monitoring "
-          f"run {wall:6.1f} s wall; drift {result.drift_verdict}; {outcome}")
+  data_root = _big_data_root(settings, root, args.rows) if args.rows else settings.data_root
+  spans = _spans(settings, data_root)
+  local.run(settings, data_root=data_root, spans=(spans[0], spans[-2]), output_dir=root / "primary",
+            beam=beam.Beam(workers=args.workers), write=_QUIET)
+  print(f"workers {args.workers}; primary trained on {spans[0]}-{spans[-2]}; new span {spans[-1]}"
+        f" ({args.rows or 'bundled'} rows); window {spans[-2]}-{spans[-1]}")
+  results = {}
+  for policy in _TRAINING:
+    shutil.copytree(root / "primary", root / policy)
+    results[policy] = _monitor(policy, root / policy, data_root, args.workers)
+  print(_table(results))
+  training = {p: sum(results[p]["seconds"].get(n, 0.0) for n in nodes) for p, nodes in _TRAINING.items()}
+  for policy, figures in results.items():
+    print(f"{policy:<8}: training {training[policy]:6.1f} s; whole monitoring run "
+          f"{figures['wall']:6.1f} s wall, peak {figures['peak_mib']:,.0f} MiB; drift "
+          f"{figures['drift']}; {figures['outcome']}")
+  print(f"ratio fallback/retrain: training {training['fallback'] / training['retrain']:.2f}, "
+        f"whole monitoring run {results['fallback']['wall'] / results['retrain']['wall']:.2f}")
+  return 0
 
 
 if __name__ == "__main__":
-  main()
+  sys.exit(main())

@@ -72,6 +72,7 @@ def served_model_inputs(store) -> dict:
     return result
 
   return {"model": artifacts(standard_artifacts.Model),
+          "transform_graph": artifacts(standard_artifacts.TransformGraph),
           "model_blessing": artifacts(standard_artifacts.ModelBlessing),
           "evaluation": artifacts(standard_artifacts.ModelEvaluation),
           "statistics": artifacts(standard_artifacts.ExampleStatistics),

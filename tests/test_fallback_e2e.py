@@ -20,15 +20,16 @@ import pathlib
 import numpy as np
 import pytest
 import tensorflow as tf
-import tensorflow_transform as tft
 from tfx.utils import path_utils
 
 from components.anomaly_gate import component as gating
 from components.champion_challenger import component as deciding
 from components.compatibility_guard import component as guarding
+from components.compatibility_guard import executor as guard
 from components.contracts import artifacts as contract
 from components.contracts import metrics, model_io
 from components.drift_detector import component as detecting
+from components.eval_sample.component import EvalSample
 from components.fallback_planner import component as planning
 from components.serving_manifest import component as activating
 from components.serving_manifest import executor as manifest
@@ -78,14 +79,26 @@ def test_a_broken_span_gets_a_fallback_without_the_drifted_features(replay, role
   assert metrics.passes(SETTINGS.metric, fallback["fallback_metric"], SETTINGS.metric_threshold)
 
 
-def test_the_fallbacks_graph_and_signature_do_not_need_the_excluded_features(replay, roles):
+def test_the_fallback_reuses_the_served_graph_and_its_signature_needs_no_excluded_feature(
+    replay, roles, first_run):
+  """No Transform of its own: the Trainer applies the served model's graph
+  to the window's raw examples, with the excluded features left unparsed."""
   paths, _, drifted, _, _ = replay
   store = fallback_replay.store(paths)
-  transform = fallback_replay.execution_of(drifted, node_ids.FALLBACK_TRANSFORM)
-  graph = queries.output_artifacts(store, transform.execution.id)["transform_graph"][0]
-  raw = tft.TFTransformOutput(graph.uri).raw_feature_spec()
-  assert not roles.broken & set(raw)
-  assert set(SETTINGS.label_source_columns) <= set(raw)
+  trainer = fallback_replay.execution_of(drifted, node_ids.FALLBACK_TRAINER)
+  inputs = queries.input_artifacts(store, trainer.execution.id)
+  primary = next(e for e in queries.run_executions(store, SETTINGS.pipeline_name,
+                                                   first_run.run_ids[-1])
+                 if e.node_id == node_ids.TRANSFORM)
+  served_graph = queries.output_artifacts(store, primary.execution.id)["transform_graph"][0]
+  assert [a.id for a in inputs["transform_graph"]] == [served_graph.id]
+  assert all(queries.custom(a, contract.INPUT_FINGERPRINT) for a in inputs["examples"])  # raw
+  trained_schema = {f.name for f in guard.read_schema(inputs["schema"][0].uri).feature}
+  assert not roles.broken & trained_schema
+  assert set(SETTINGS.label_source_columns) <= trained_schema
+  facts = json.loads((pathlib.Path(drifted.pushed_path) / warm_start.WARM_START_DIR /
+                      warm_start.FACTS_FILE).read_text())
+  assert not roles.broken & set(facts["raw_features"])
   served = tf.saved_model.load(drifted.pushed_path).signatures[model_io.SERVING_SIGNATURE]
   row = project_data.read_rows(LAST, 1)[0]
   without = {k: v for k, v in row.items() if k not in roles.broken}
@@ -162,9 +175,12 @@ def test_the_served_fallback_is_the_next_drift_baseline(replay):
   store = fallback_replay.store(paths)
   inputs = conftest.served_model_inputs(store)
   fallback_id = manifest.read(str(paths.serving_dir))["model_id"]
-  (following,) = resolvers.ServedModelBaselineStrategy(current_span=NEXT + 1).resolve_artifacts(
-      store, inputs)["model"]
+  resolved = resolvers.ServedModelBaselineStrategy(current_span=NEXT + 1).resolve_artifacts(
+      store, inputs)
+  (following,), (graph,) = resolved["model"], resolved["transform_graph"]
   assert following.id == fallback_id != before["model_id"]
+  # The graph a next fallback would reuse: the one this fallback was trained with.
+  assert graph.uri == manifest.read(str(paths.serving_dir))["artifacts"]["transform_graph"]
   (rerun,) = resolvers.ServedModelBaselineStrategy(current_span=NEXT).resolve_artifacts(
       store, inputs)["model"]
   assert rerun.id == before["model_id"]
@@ -236,6 +252,7 @@ CUSTOM_EXECUTORS = {
     node_ids.ANOMALY_GATE: gating.AnomalyGate,
     node_ids.DRIFT_DETECTOR: detecting.DriftDetector,
     node_ids.FALLBACK_PLANNER: planning.FallbackPlanner,
+    node_ids.EVAL_SAMPLE: EvalSample,
     node_ids.CHAMPION_CHALLENGER: deciding.ChampionChallenger,
     node_ids.FALLBACK_COMPATIBILITY_GUARD: guarding.CompatibilityGuard,
     node_ids.FALLBACK_SERVING_MANIFEST: activating.ServingManifest,

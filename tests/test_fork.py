@@ -27,7 +27,8 @@ from components.contracts import files
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 PENGUINS = REPO.parent / "shared" / "data" / "penguins" / "penguins_processed.csv"
-pytestmark = pytest.mark.skipif(not PENGUINS.exists(), reason=f"no penguins data at {PENGUINS}")
+pytestmark = [pytest.mark.skipif(not PENGUINS.exists(), reason=f"no penguins data at {PENGUINS}"),
+              pytest.mark.standalone]
 
 
 def _copy_tracked_files(dest: pathlib.Path):

@@ -13,6 +13,7 @@ from pipeline.mlmd import queries
 from pipeline.mlmd import store as mlmd_store
 from tests import conftest, project_data
 
+pytestmark = pytest.mark.standalone
 ENV = mlmd_store.MYSQL_ENV
 LAST = project_data.window()[1]
 

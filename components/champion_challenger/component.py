@@ -19,6 +19,8 @@ from components.contracts.artifacts import FallbackPlan
 MODEL_KEY = "model"
 BASELINE_MODEL_KEY = "baseline_model"
 BLESSING_KEY = "blessing"
+# TFMA's name for the ExampleCount metric: the rows the models were compared on.
+_EXAMPLE_COUNT = "example_count"
 
 
 @tfx.dsl.components.component
@@ -34,14 +36,16 @@ def ChampionChallenger(  # pylint: disable=invalid-name
         tfx.types.standard_artifacts.Model] = None,
 ) -> None:
   found = artifacts.read_plan(plan.uri)
-  challenger = tfma_results.overall(
-      evaluation.uri, tfma.CANDIDATE_KEY if baseline_model else None)[metric]
+  measured = tfma_results.overall(evaluation.uri, tfma.CANDIDATE_KEY if baseline_model else None)
+  challenger = measured[metric]
   champion = (tfma_results.overall(evaluation.uri, tfma.BASELINE_KEY)[metric]
               if baseline_model else None)
+  interval = tfma_results.difference_interval(evaluation.uri, metric) if baseline_model else None
   serve, reason = executor.decide(challenger=challenger, champion=champion,
                                   broken_inputs=found["broken_inputs"], metric=metric,
                                   threshold=threshold, tolerance=tolerance,
-                                  no_input_left=found.get("no_input_left", False))
+                                  no_input_left=found.get("no_input_left", False),
+                                  rows=measured.get(_EXAMPLE_COUNT), interval=interval)
   # The properties TFX's Evaluator sets, so Pusher and resolvers read it alike.
   blessing.set_int_custom_property(artifacts.BLESSED, int(serve))
   blessing.set_int_custom_property(artifacts.CURRENT_MODEL_ID, model.id)
@@ -50,6 +54,9 @@ def ChampionChallenger(  # pylint: disable=invalid-name
     blessing.set_int_custom_property(artifacts.BASELINE_MODEL_ID, baseline_model.id)
     blessing.set_float_custom_property(artifacts.BASELINE_METRIC, champion)
   blessing.set_float_custom_property(artifacts.CANDIDATE_METRIC, challenger)
+  if interval:
+    blessing.set_float_custom_property(artifacts.DIFFERENCE_LOW, interval[0])
+    blessing.set_float_custom_property(artifacts.DIFFERENCE_HIGH, interval[1])
   blessing.set_string_custom_property(artifacts.REASON, reason)
   marker = artifacts.BLESSED_FILE if serve else artifacts.NOT_BLESSED_FILE
   with tf.io.gfile.GFile(os.path.join(blessing.uri, marker), "w") as f:

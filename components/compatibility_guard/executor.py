@@ -17,10 +17,13 @@ def read_schema(schema_dir: str):
   return io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(schema_dir))
 
 
-def serving_features(transform_graph_dir: str) -> list:
-  """The raw features a model's serving signature parses: exactly its
-  Transform graph's raw feature spec."""
-  return sorted(tft.TFTransformOutput(transform_graph_dir).raw_feature_spec())
+def serving_features(transform_graph_dir: str, trained_schema) -> list:
+  """The raw features a model's serving signature parses: those of its
+  Transform graph's raw feature spec that its training schema holds (all of
+  them for a primary; a fallback, which reuses the served model's graph,
+  neither parses nor reads the features its training schema lacks)."""
+  kept = {f.name for f in trained_schema.feature}
+  return sorted(k for k in tft.TFTransformOutput(transform_graph_dir).raw_feature_spec() if k in kept)
 
 
 def verdict_problems(*, model, blessing, trained_schema, transform_graph, current_schema,
@@ -35,9 +38,9 @@ def verdict_problems(*, model, blessing, trained_schema, transform_graph, curren
     problems.append("MLMD lineage shows no Transform graph produced from the model's "
                     "training schema")
   if trained_schema is not None and transform_graph is not None:
-    required = serving_features(transform_graph.uri)
-    problems += checks.check_features(read_schema(trained_schema.uri),
-                                      read_schema(current_schema.uri), required)
+    trained = read_schema(trained_schema.uri)
+    required = serving_features(transform_graph.uri, trained)
+    problems += checks.check_features(trained, read_schema(current_schema.uri), required)
     problems += checks.check_excluded(required, excluded)
   return problems
 

@@ -20,10 +20,21 @@ def span_of(examples) -> int:
   return examples.get_int_custom_property(SPAN) or examples.span
 
 
+def copy_format(source, target) -> None:
+  """Gives Examples `target`, made from `source`'s files, the properties by
+  which TFX's components read them (file and payload format)."""
+  for name in ("file_format", "payload_format"):
+    if source.has_custom_property(name):
+      target.set_string_custom_property(name, source.get_string_custom_property(name))
+
+
 # --- Properties TFX's own components set, read by ours and the reports ---
 SPAN = "span"  # Examples: the span ExampleGen ingested (read it with span_of)
 INPUT_FINGERPRINT = "input_fingerprint"  # Examples: set by ExampleGen only (not Transform)
 INPUT_WARNINGS = "input_warnings"  # Examples: the input check's warnings, one per line
+# Our additions to an EvalSample's Examples: rows kept, rows of the split it sampled.
+SAMPLE_ROWS = "sample_rows"
+SOURCE_ROWS = "source_rows"
 BLESSED = "blessed"  # ModelBlessing: 1 or 0
 CURRENT_MODEL_ID = "current_model_id"  # ModelBlessing: the model it judged
 CURRENT_MODEL = "current_model"  # ModelBlessing: the URI of the model it judged
@@ -36,6 +47,9 @@ ROLLED_BACK_FROM = "rolled_back_from"  # PushedModel written by `rollback`
 REASON = "reason"
 CANDIDATE_METRIC = "candidate_metric"
 BASELINE_METRIC = "baseline_metric"
+# The 95% confidence interval of (candidate - baseline) metric, TFMA's jackknife.
+DIFFERENCE_LOW = "difference_low"
+DIFFERENCE_HIGH = "difference_high"
 # Files TFX writes into a ModelBlessing folder.
 BLESSED_FILE = "BLESSED"
 NOT_BLESSED_FILE = "NOT_BLESSED"

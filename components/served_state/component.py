@@ -3,8 +3,8 @@ latest-artifact resolvers exist, the state a local run resolves from MLMD
 comes from the artifact store: the serving manifest names the served model
 and its training data, and a ledger next to it (spans.json) lists every
 validated ingestion of a span. This node records the new span in the
-ledger and outputs the drift baseline, a copy of the served model and the
-training window's examples (see README.md)."""
+ledger and outputs the drift baseline, copies of the served model and its
+Transform graph, and the training window's examples (see README.md)."""
 import os
 
 from tfx import v1 as tfx
@@ -17,9 +17,8 @@ from components.served_state import executor
 # I/O keys (the function's parameter names), read by the pipeline and tests.
 STATE_KEY = "state"
 MODEL_KEY = "model"
+TRANSFORM_GRAPH_KEY = "transform_graph"
 WINDOW_KEY = "window"
-# Examples properties the window copies from the new span's.
-_COPIED_PROPERTIES = ("file_format", "payload_format")
 
 
 @tfx.dsl.components.component
@@ -28,6 +27,7 @@ def ServedState(  # pylint: disable=invalid-name
     statistics: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.ExampleStatistics],
     state: tfx.dsl.components.OutputArtifact[ServedStateArtifact],
     model: tfx.dsl.components.OutputArtifact[tfx.types.standard_artifacts.Model],
+    transform_graph: tfx.dsl.components.OutputArtifact[tfx.types.standard_artifacts.TransformGraph],
     window: tfx.dsl.components.OutputArtifact[tfx.types.standard_artifacts.Examples],
     serving_dir: tfx.dsl.components.Parameter[str],
     window_spans: tfx.dsl.components.Parameter[int],
@@ -48,14 +48,13 @@ def ServedState(  # pylint: disable=invalid-name
   spans = executor.window(ledger, span, window_spans)
   with files.open_file(os.path.join(state.uri, files.STATE_JSON), "w") as f:
     f.write(executor.state(span, spans, found))
-  if require_served:  # only a monitoring run reads the copy (fallback baseline, warm start)
+  if require_served:  # only a monitoring run reads the copies (baseline, warm start, fallback)
     executor.copy_tree(found["model"], model.uri)
+    executor.copy_tree(found["transform_graph"], transform_graph.uri)
   if spans:
     window.split_names = artifact_utils.encode_split_names(executor.merge_examples(spans, window.uri))
     window.set_int_custom_property(artifacts.SPAN, span)
-    for name in _COPIED_PROPERTIES:
-      if examples.has_custom_property(name):
-        window.set_string_custom_property(name, examples.get_string_custom_property(name))
+    artifacts.copy_format(examples, window)
   state.set_int_custom_property(artifacts.SPAN, span)
   # Last: a span counts as ingested once everything above succeeded.
   executor.write_atomically(ledger_path, ledger)

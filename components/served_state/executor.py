@@ -41,9 +41,9 @@ def baseline(manifest, ledger: dict, fallback_span: int):
   served = (manifest or {}).get("artifacts") if (manifest or {}).get("active_version") else None
   if served:
     return {"model": served["model"], "evaluation": served["evaluation"], "spans": served["spans"],
-            "version": manifest["active_version"]}
+            "transform_graph": served["transform_graph"], "version": manifest["active_version"]}
   if fallback_span and str(fallback_span) in ledger:
-    return {"model": None, "evaluation": None, "version": None,
+    return {"model": None, "evaluation": None, "transform_graph": None, "version": None,
             "spans": [{"span": fallback_span, **ledger[str(fallback_span)]}]}
   return None
 

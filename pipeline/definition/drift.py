@@ -18,6 +18,7 @@ class DriftCheck:
   nodes: list
   detector: object
   served_model: object  # channel of the served model (None: no warm start, no champion)
+  served_transform: object = None  # channel of the served model's Transform graph (monitor runs)
   window: object = None  # channel of the training window's Examples (ServedState only)
   state: object = None  # channel of the ServedState (Vertex and KFP)
 
@@ -41,6 +42,7 @@ def _resolved(settings, run, ingested):
       strategy_class=resolvers.ServedModelBaselineStrategy,
       config={"current_span": run.ingest_span, "fallback_span": settings.drift_fallback_span},
       model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+      transform_graph=tfx.dsl.Channel(type=tfx.types.standard_artifacts.TransformGraph),
       model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
       evaluation=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelEvaluation),
       statistics=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ExampleStatistics),
@@ -50,7 +52,8 @@ def _resolved(settings, run, ingested):
   inputs = dict(baseline_statistics=served.outputs[specs.STATISTICS_KEY],
                 baseline_examples=served.outputs[specs.EXAMPLES_KEY],
                 model=served.outputs[specs.MODEL_KEY], evaluation=served.outputs[specs.EVALUATION_KEY])
-  return [served], inputs, {"served_model": served.outputs[specs.MODEL_KEY]}
+  return [served], inputs, {"served_model": served.outputs[specs.MODEL_KEY],
+                            "served_transform": served.outputs[specs.TRANSFORM_GRAPH_KEY]}
 
 
 def _from_store(settings, run, ingested):
@@ -64,5 +67,7 @@ def _from_store(settings, run, ingested):
            "window": state.outputs[serving_state.WINDOW_KEY],
            # A monitoring run has a served model (ServedState refuses otherwise).
            "served_model": (state.outputs[serving_state.MODEL_KEY] if run.stage == "monitor"
-                            else None)}
+                            else None),
+           "served_transform": (state.outputs[serving_state.TRANSFORM_GRAPH_KEY]
+                                if run.stage == "monitor" else None)}
   return [state], {"served_state": found["state"]}, found

@@ -1,7 +1,9 @@
 """Builder: a fallback model without the drifted features, trained with the
-last Tuner's best hyperparameters (no re-tuning), compared by TFMA with the
-served model on the new span's eval split; ChampionChallenger blesses it
-or not."""
+last Tuner's best hyperparameters (no re-tuning) on the window's raw
+examples through the served model's Transform graph (no Transform of its
+own: pipeline/modeling/raw_inputs.py), compared by TFMA with the served
+model on a bounded sample of the new span's eval split (EvalSample);
+ChampionChallenger blesses it or not."""
 import json
 
 from tfx import v1 as tfx
@@ -9,14 +11,19 @@ from tfx.types import standard_component_specs as specs
 
 from components.champion_challenger import component as deciding
 from components.champion_challenger.component import ChampionChallenger
+from components.eval_sample import component as sampling
+from components.eval_sample.component import EvalSample
 from components.fallback_planner import component as planning
 from components.fallback_planner.component import FallbackPlanner
 from pipeline.definition import node_ids, training
 
+_EVAL_SPLIT = "eval"
 
-def build(settings, examples, schema, new_examples, drift_report,
-          served_model) -> training.Trained:
-  """`examples`: the training window; `new_examples`: the new span."""
+
+def build(settings, examples, schema, new_examples, drift_report, served_model,
+          served_transform) -> training.Trained:
+  """`examples`: the training window's raw examples; `new_examples`: the new
+  span; `served_transform`: the served model's Transform graph."""
   planner = FallbackPlanner(
       drift_report=drift_report, schema=schema,
       model_inputs=json.dumps(list(settings.model_inputs)),
@@ -29,14 +36,16 @@ def build(settings, examples, schema, new_examples, drift_report,
           type=tfx.types.standard_artifacts.HyperParameters,
           producer_component_id=node_ids.TUNER, output_key=specs.BEST_HYPERPARAMETERS_KEY),
   ).with_id(node_ids.LAST_TUNER_RESOLVER)
-  transform = training.transform(settings, examples, training_schema,
-                                 node_ids.FALLBACK_TRANSFORM)
-  trainer = training.trainer(settings, transform, training_schema,
+  trainer = training.trainer(settings, examples, served_transform, training_schema,
                              tuned.outputs[specs.HYPERPARAMETERS_KEY], served_model,
-                             node_ids.FALLBACK_TRAINER)
+                             node_ids.FALLBACK_TRAINER, raw_examples=True)
+  sample = EvalSample(examples=new_examples, split=_EVAL_SPLIT, rows=settings.fallback_eval_rows,
+                      seed=settings.seed).with_id(node_ids.EVAL_SAMPLE)
   evaluator = tfx.components.Evaluator(
-      examples=new_examples, model=trainer.outputs[specs.MODEL_KEY], baseline_model=served_model,
-      eval_config=training.eval_config(settings, gated=False), example_splits=["eval"],
+      examples=sample.outputs[sampling.SAMPLE_KEY], model=trainer.outputs[specs.MODEL_KEY],
+      baseline_model=served_model,
+      eval_config=training.eval_config(settings, gated=False, confidence_intervals=True),
+      example_splits=[_EVAL_SPLIT],
   ).with_id(node_ids.FALLBACK_EVALUATOR)
   decision = ChampionChallenger(
       evaluation=evaluator.outputs[specs.EVALUATION_KEY], model=trainer.outputs[specs.MODEL_KEY],
@@ -44,8 +53,8 @@ def build(settings, examples, schema, new_examples, drift_report,
       metric=settings.metric, threshold=settings.metric_threshold,
       tolerance=settings.fallback_metric_tolerance,
   ).with_id(node_ids.CHAMPION_CHALLENGER)
-  return training.Trained([planner, tuned, transform, trainer, evaluator, decision],
+  return training.Trained([planner, tuned, trainer, sample, evaluator, decision],
                           trainer.outputs[specs.MODEL_KEY], decision.outputs[deciding.BLESSING_KEY],
-                          transform.outputs[specs.TRANSFORM_GRAPH_KEY],
+                          served_transform,
                           evaluator.outputs[specs.EVALUATION_KEY], training_schema,
                           planner.outputs[planning.PLAN_KEY])

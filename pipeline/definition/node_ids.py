@@ -22,8 +22,8 @@ EVALUATOR = "Evaluator"
 # Fallback training.
 FALLBACK_PLANNER = "FallbackPlanner"
 LAST_TUNER_RESOLVER = "last_tuner_resolver"
-FALLBACK_TRANSFORM = "FallbackTransform"
 FALLBACK_TRAINER = "FallbackTrainer"
+EVAL_SAMPLE = "EvalSample"
 FALLBACK_EVALUATOR = "FallbackEvaluator"
 CHAMPION_CHALLENGER = "ChampionChallenger"
 

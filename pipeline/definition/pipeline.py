@@ -60,7 +60,7 @@ def _train_and_push(settings, run, ingested, checked) -> list:
     if run.fallback:
       trained = fallback.build(settings, examples, schema,
                                ingested.example_gen.outputs[specs.EXAMPLES_KEY], report,
-                               checked.served_model)
+                               checked.served_model, checked.served_transform)
     else:
       trained = primary.build(settings, run, examples, schema, guard, checked.served_model)
   return nodes + trained.nodes + push.build(settings, run, trained, ingested.schema, checked.state)

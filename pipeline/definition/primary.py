@@ -18,8 +18,10 @@ def build(settings, run, examples, schema, after, served_model) -> training.Trai
       eval_args=tfx.proto.EvalArgs(num_steps=settings.eval_steps),
       custom_config={**training.custom_config(settings), "max_trials": settings.tuner_max_trials},
   ).with_id(node_ids.TUNER)
-  trainer = training.trainer(settings, transform, schema, tuner.outputs[specs.BEST_HYPERPARAMETERS_KEY],
-                             served_model, node_ids.TRAINER)
+  trainer = training.trainer(settings, transform.outputs[specs.TRANSFORMED_EXAMPLES_KEY],
+                             transform.outputs[specs.TRANSFORM_GRAPH_KEY], schema,
+                             tuner.outputs[specs.BEST_HYPERPARAMETERS_KEY], served_model,
+                             node_ids.TRAINER)
   baseline = tfx.dsl.Resolver(
       strategy_class=(resolvers.BaselineModelStrategy if run.mlmd_resolvers
                       else tfx.dsl.experimental.LatestBlessedModelStrategy),

@@ -1,8 +1,10 @@
 """Resolver strategies that pick artifacts from MLMD for the training run."""
 from tfx import v1 as tfx
 from tfx.types import standard_component_specs as specs
+from tfx.utils import io_utils
 
 from components.contracts import artifacts as contract
+from components.contracts import compatibility
 from pipeline.mlmd import queries
 
 
@@ -87,8 +89,12 @@ class ServedModelBaselineStrategy(tfx.dsl.experimental.ResolverStrategy):
       blessing = blessing_of[model.id]
       evaluation_ids = {a.id for a in queries.evaluations_behind(store, blessing.id)}
       stats_ids = queries.statistics_of(store, trained_on)
+      trainer = queries.producer_execution_id(store, model.id)
+      graph_ids = {a.id for a in queries.input_artifacts(store, trainer).get(
+          specs.TRANSFORM_GRAPH_KEY, [])}
       result.update(
           model=[model], model_blessing=[blessing],
+          transform_graph=[a for a in input_dict[specs.TRANSFORM_GRAPH_KEY] if a.id in graph_ids],
           evaluation=[a for a in input_dict[specs.EVALUATION_KEY] if a.id in evaluation_ids],
           examples=[a for a in input_dict[specs.EXAMPLES_KEY] if a.id in trained_on],
           statistics=[a for a in input_dict[specs.STATISTICS_KEY] if a.id in stats_ids])
@@ -102,11 +108,24 @@ class ServedModelBaselineStrategy(tfx.dsl.experimental.ResolverStrategy):
     return result
 
 
+def _covers(schemas, covering_ids, covered_ids) -> bool:
+  """Whether the one schema of `covering_ids` holds every feature of the one
+  schema of `covered_ids`, each with the same type and no new value."""
+  by_id = {a.id: a for a in schemas}
+  if len(covering_ids) != 1 or len(covered_ids) != 1 or not (covering_ids | covered_ids) <= set(by_id):
+    return False
+  covering, covered = (io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(by_id[i].uri))
+                       for (i,) in (covering_ids, covered_ids))
+  return not compatibility.check_features(covering, covered, [f.name for f in covered.feature])
+
+
 class CandidateLineageStrategy(tfx.dsl.experimental.ResolverStrategy):
   """The schema and Transform graph the candidate model was trained with, by
   MLMD lineage (not by assuming the pipeline wiring): Model <- Trainer ->
   schema and transform_graph. The graph is kept only if the Transform that
-  produced it read that same schema; otherwise it is left out and the
+  produced it read that same schema, or (a fallback, which reuses the
+  served model's graph) a schema that holds every feature of the Trainer's
+  with the same type and domain; otherwise it is left out and the
   CompatibilityGuard refuses the push."""
 
   def resolve_artifacts(self, store, input_dict):
@@ -122,6 +141,7 @@ class CandidateLineageStrategy(tfx.dsl.experimental.ResolverStrategy):
     for graph in (a for a in input_dict[specs.TRANSFORM_GRAPH_KEY] if a.id in graph_ids):
       transform = queries.producer_execution_id(store, graph.id)
       transform_schemas = {a.id for a in queries.input_artifacts(store, transform).get(specs.SCHEMA_KEY, [])}
-      if schema_ids and transform_schemas == schema_ids:
+      if schema_ids and (transform_schemas == schema_ids
+                         or _covers(input_dict[specs.SCHEMA_KEY], transform_schemas, schema_ids)):
         result[specs.TRANSFORM_GRAPH_KEY].append(graph)
     return result

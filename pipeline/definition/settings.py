@@ -63,6 +63,7 @@ class Settings:
   drift_policy: str
   training_window_spans: int
   fallback_metric_tolerance: float
+  fallback_eval_rows: int
   broken_input_share: float
   simulate_first_window: tuple
   simulate_last_span: int

@@ -6,13 +6,13 @@ import importlib.util
 
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
-from tfx.types import standard_component_specs as specs
 
 from components.contracts import metrics, model_io
 from pipeline.definition import settings as settings_lib
+from pipeline.modeling import raw_inputs
 
 # Factory code that the project's run_fn calls: part of what builds a model.
-_MODEL_HELPERS = ("pipeline.modeling.warm_start",)
+_MODEL_HELPERS = ("pipeline.modeling.raw_inputs", "pipeline.modeling.warm_start")
 
 
 @dataclasses.dataclass
@@ -46,10 +46,11 @@ def custom_config(settings) -> dict:
   return {"seed": settings.seed, "model_code": code_fingerprint(settings)}
 
 
-def eval_config(settings, gated: bool) -> tfma.EvalConfig:
+def eval_config(settings, gated: bool, confidence_intervals: bool = False) -> tfma.EvalConfig:
   """The task's metrics (components/contracts/metrics.py), gated on the
   overall slice's METRIC when `gated`; otherwise metrics only (TFX's
-  Evaluator then blesses nothing)."""
+  Evaluator then blesses nothing). `confidence_intervals`: TFMA's jackknife
+  95% intervals, of each metric and of its difference from the baseline."""
   gate = metrics.check(settings.task, settings.metric)
   configs = [tfma.MetricConfig(class_name="ExampleCount")]
   for key in metrics.TASK_METRICS[settings.task]:
@@ -77,7 +78,11 @@ def eval_config(settings, gated: bool) -> tfma.EvalConfig:
           preprocessing_function_names=[model_io.TRANSFORM_SIGNATURE])],
       slicing_specs=[tfma.SlicingSpec()] + [
           tfma.SlicingSpec(feature_keys=list(keys)) for keys in settings.slice_features],
-      metrics_specs=[tfma.MetricsSpec(metrics=configs)])
+      metrics_specs=[tfma.MetricsSpec(metrics=configs)],
+      options=tfma.Options(compute_confidence_intervals={"value": True},
+                           confidence_intervals=tfma.ConfidenceIntervalOptions(
+                               method=tfma.ConfidenceIntervalOptions.JACKKNIFE))
+      if confidence_intervals else None)
 
 
 def transform(settings, examples, schema, node_id):
@@ -91,16 +96,22 @@ def transform(settings, examples, schema, node_id):
       disable_statistics=True, force_tf_compat_v1=True).with_id(node_id)
 
 
-def trainer(settings, transform_node, schema, hyperparameters, base_model, node_id):
+def trainer(settings, examples, transform_graph, schema, hyperparameters, base_model, node_id,
+            raw_examples=False):
   """`base_model`: the served model, the warm-start candidate (run_fn loads
-  it only if it passes the compatibility check)."""
+  it only if it passes the compatibility check). `raw_examples`: `examples`
+  are ExampleGen's, which run_fn transforms with `transform_graph` itself
+  (pipeline/modeling/raw_inputs.py), rather than Transform's output."""
+  config = custom_config(settings)
+  if raw_examples:
+    config[raw_inputs.RAW_EXAMPLES] = 1
   return tfx.components.Trainer(
       base_model=base_model,
-      examples=transform_node.outputs[specs.TRANSFORMED_EXAMPLES_KEY],
-      transform_graph=transform_node.outputs[specs.TRANSFORM_GRAPH_KEY],
+      examples=examples,
+      transform_graph=transform_graph,
       schema=schema,
       hyperparameters=hyperparameters,
       run_fn=settings.run_fn,
       train_args=tfx.proto.TrainArgs(num_steps=settings.train_steps),
       eval_args=tfx.proto.EvalArgs(num_steps=settings.eval_steps),
-      custom_config=custom_config(settings)).with_id(node_id)
+      custom_config=config).with_id(node_id)

@@ -111,15 +111,19 @@ def evaluations_behind(store, blessing_id: int) -> list:
 
 def training_examples(store, model_id: int) -> list:
   """Ids of the raw Examples (one per span) a model was trained on, by lineage:
-  Model <- Trainer <- transformed examples <- Transform <- raw examples."""
+  Model <- Trainer <- transformed examples <- Transform <- raw examples, or
+  (a fallback, which transforms as it trains) Model <- Trainer <- raw examples."""
   trainer = producer_execution_id(store, model_id)
   if trainer is None:
     return []
   raw = set()
-  for transformed in input_artifacts(store, trainer).get(specs.EXAMPLES_KEY, []):
-    transform = producer_execution_id(store, transformed.id)
-    if transform is not None:
-      raw.update(a.id for a in input_artifacts(store, transform).get(specs.EXAMPLES_KEY, []))
+  for examples in input_artifacts(store, trainer).get(specs.EXAMPLES_KEY, []):
+    producer = producer_execution_id(store, examples.id)
+    read = input_artifacts(store, producer).get(specs.EXAMPLES_KEY, []) if producer else []
+    if read:
+      raw.update(a.id for a in read)
+    else:
+      raw.add(examples.id)
   return sorted(raw)
 
 

@@ -24,14 +24,16 @@ SCHEMA_FILE = "schema.pbtxt"
 
 
 def network_facts(tf_transform_output, names: list, hyperparameters: dict,
-                  vocabulary_keys) -> dict:
+                  vocabulary_keys, excluded=()) -> dict:
   """What a warm start must match (see compatibility.check_warm_start):
   `names` are the transformed features the network reads, in order;
   `vocabulary_keys` the raw columns whose Transform vocabulary is named
-  after them (only those the network reads are compared)."""
+  after them (only those the network reads are compared); `excluded` the
+  raw features the serving signature does not parse (a fallback's)."""
   vocabularies = {key: [t.decode() for t in tf_transform_output.vocabulary_by_name(layer_name(key))]
                   for key in vocabulary_keys if transformed_name(key) in names}
-  return {"raw_features": sorted(tf_transform_output.raw_feature_spec()), "inputs": names,
+  return {"raw_features": sorted(set(tf_transform_output.raw_feature_spec()) - set(excluded)),
+          "inputs": names,
           "hyperparameters": hyperparameters, "vocabularies": vocabularies}
 
 

@@ -62,11 +62,12 @@ def explain(store, version: str = "latest") -> dict:
   trainer_id = queries.producer_execution_id(store, model.id)
   (trainer,) = store.get_executions_by_id([trainer_id])
   trainer_inputs = queries.input_artifacts(store, trainer_id)
+  # A fallback reuses the served model's Transform graph: the spans are its
+  # own training window's, which lineage gives whichever way it transformed.
   transform_graph = trainer_inputs[specs.TRANSFORM_GRAPH_KEY][0]
-  transform_inputs = queries.input_artifacts(
-      store, queries.producer_execution_id(store, transform_graph.id))
+  trained_on = store.get_artifacts_by_id(queries.training_examples(store, model.id))
   spans = [{"span": queries.custom(e, contract.SPAN), "fingerprint": queries.custom(e, contract.INPUT_FINGERPRINT),
-            "examples_uri": e.uri} for e in sorted(transform_inputs.get(specs.EXAMPLES_KEY, []),
+            "examples_uri": e.uri} for e in sorted(trained_on,
                                                    key=lambda a: queries.custom(a, contract.SPAN))]
   hyperparameters = trainer_inputs.get(specs.HYPERPARAMETERS_KEY, [])
   hp_values = None

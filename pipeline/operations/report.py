@@ -134,8 +134,7 @@ def _fallback(store, by_node, served: bool) -> dict:
           "reason": queries.custom(blessing, contract.REASON),
           "fallback_metric": queries.custom(blessing, contract.CANDIDATE_METRIC),
           "served_metric": queries.custom(blessing, contract.BASELINE_METRIC),
-          "seconds": (by_node[node_ids.FALLBACK_TRANSFORM].seconds
-                      + by_node[node_ids.FALLBACK_TRAINER].seconds)}
+          "seconds": by_node[node_ids.FALLBACK_TRAINER].seconds}
 
 
 def decision(report: RunReport) -> str:
@@ -205,7 +204,7 @@ def format_summary(report: RunReport, paths, model_card_file: str) -> str:
   if report.fallback:
     fallback = report.fallback
     lines.append(f"Fallback model without {', '.join(fallback['excluded_features']) or 'any feature'}"
-                 f" (Transform + Trainer {fallback['seconds']:.1f} s): "
+                 f" (trained in {fallback['seconds']:.1f} s): "
                  f"{'SERVED' if fallback['served'] else 'NOT SERVED'}")
     lines.append(f"  {fallback['reason']}")
   if report.drift_verdict:

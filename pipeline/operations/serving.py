@@ -25,9 +25,9 @@ CANDIDATE_KEY = "candidate"
 def compatibility_problems(facts: dict, schema_path) -> list:
   """The guard's feature checks for an archived model (lineage facts)
   against the schema of the data it would serve."""
-  return compatibility.check_features(
-      guard.read_schema(facts["schema"]), tfdv.load_schema_text(str(schema_path)),
-      guard.serving_features(facts["transform_graph"]))
+  trained = guard.read_schema(facts["schema"])
+  return compatibility.check_features(trained, tfdv.load_schema_text(str(schema_path)),
+                                      guard.serving_features(facts["transform_graph"], trained))
 
 
 def next_version(serving_dir: pathlib.Path, wanted: int) -> str:

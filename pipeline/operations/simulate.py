@@ -208,7 +208,8 @@ def main(settings, *, data_root, first_window, last_span, output_dir, policy, be
            if e.node_id in (node_ids.TRANSFORM, node_ids.TUNER, node_ids.TRAINER)]
   timed = [r.fallback_seconds for r in results if r.fallback_seconds]
   if timed:
-    write(f"\nFallback training (Transform + Trainer, last Tuner's hyperparameters): "
+    write(f"\nFallback training (Trainer only: the served Transform graph, the last Tuner's "
+          f"hyperparameters): "
           f"{min(timed):.1f}-{max(timed):.1f} s; the first window's Transform + Tuner + Trainer: "
           f"{sum(tuned):.1f} s")
   plot(results, pathlib.Path(output_dir) / PLOT_NAME, settings)

@@ -16,7 +16,7 @@ from tfx import v1 as tfx
 from tfx_bsl.public import tfxio
 
 from components.contracts import model_io
-from pipeline.modeling import warm_start
+from pipeline.modeling import raw_inputs, warm_start
 from pipeline.project import features
 
 TRAIN_BATCH_SIZE = 64
@@ -103,20 +103,25 @@ def _dataset(file_pattern, data_accessor, tf_transform_output, batch_size, seed)
       tf_transform_output.transformed_metadata.schema).repeat()
 
 
-def _datasets(fn_args):
-  tf_transform_output = tft.TFTransformOutput(fn_args.transform_graph_path)
+def _datasets(fn_args, tf_transform_output, raw_transform=None):
+  """The train and eval datasets. A fallback's Trainer gets raw examples,
+  which `raw_transform` turns into transformed features with the served
+  model's graph (pipeline/modeling/raw_inputs.py)."""
   seed = fn_args.custom_config.get("seed", 0)
-  train = _dataset(fn_args.train_files, fn_args.data_accessor, tf_transform_output,
-                   TRAIN_BATCH_SIZE, seed)
-  evaluation = _dataset(fn_args.eval_files, fn_args.data_accessor, tf_transform_output,
-                        EVAL_BATCH_SIZE, seed)
-  return tf_transform_output, train, evaluation
+  if fn_args.custom_config.get(raw_inputs.RAW_EXAMPLES):
+    return (raw_transform.dataset(fn_args.train_files, TRAIN_BATCH_SIZE, LABEL, seed),
+            raw_transform.dataset(fn_args.eval_files, EVAL_BATCH_SIZE, LABEL, seed))
+  return (_dataset(fn_args.train_files, fn_args.data_accessor, tf_transform_output,
+                   TRAIN_BATCH_SIZE, seed),
+          _dataset(fn_args.eval_files, fn_args.data_accessor, tf_transform_output,
+                   EVAL_BATCH_SIZE, seed))
 
 
 def tuner_fn(fn_args: tfx.components.FnArgs) -> tfx.components.TunerFnResult:
   """Called by the Tuner component."""
   keras.utils.set_random_seed(fn_args.custom_config.get("seed", 0))
-  tf_transform_output, train, evaluation = _datasets(fn_args)
+  tf_transform_output = tft.TFTransformOutput(fn_args.transform_graph_path)
+  train, evaluation = _datasets(fn_args, tf_transform_output)
   tuner = keras_tuner.RandomSearch(
       functools.partial(build_model,
                         names=input_names(tf_transform_output.transformed_feature_spec()),
@@ -138,45 +143,44 @@ class _ServingModule(tf.Module):
   """What the Pusher serves: raw tf.Examples in, the model's output out
   (model_io.output_key: probabilities, or a value for regression)."""
 
-  def __init__(self, model, tf_transform_output):
+  def __init__(self, model, names, raw_transform):
     super().__init__()
     self.model = model
-    self._names = input_names(tf_transform_output.transformed_feature_spec())
-    self.tft_layer = tf_transform_output.transform_features_layer()
-    self._raw_spec = tf_transform_output.raw_feature_spec()
-
-  def _transform(self, serialized):
-    return self.tft_layer(tf.io.parse_example(serialized, self._raw_spec))
+    self._names = names
+    self.raw_transform = raw_transform
 
   @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=model_io.SERVING_INPUT)])
   def serve(self, serialized):
-    transformed = self._transform(serialized)
+    transformed = self.raw_transform(serialized)
     model_inputs = {name: transformed[name] for name in self._names}
     return {model_io.output_key(features.TASK): self.model(model_inputs)}
 
   @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=model_io.SERVING_INPUT)])
   def transform_features(self, serialized):
     """Used by the Evaluator to derive the label from raw columns."""
-    return self._transform(serialized)
+    return self.raw_transform(serialized)
 
 
 def run_fn(fn_args: tfx.components.FnArgs):
   """Called by the Trainer component."""
   keras.utils.set_random_seed(fn_args.custom_config.get("seed", 0))
-  tf_transform_output, train, evaluation = _datasets(fn_args)
+  tf_transform_output = tft.TFTransformOutput(fn_args.transform_graph_path)
+  raw_transform = raw_inputs.RawTransform(tf_transform_output, fn_args.schema_path)
+  train, evaluation = _datasets(fn_args, tf_transform_output, raw_transform)
   if fn_args.hyperparameters:
     hp = keras_tuner.HyperParameters.from_config(fn_args.hyperparameters)
   else:
     hp = search_space()
   names = input_names(tf_transform_output.transformed_feature_spec())
-  logging.info("Hyperparameters: %s; model inputs: %s", hp.values, names)
+  logging.info("Hyperparameters: %s; model inputs: %s; excluded raw features: %s", hp.values,
+               names, raw_transform.excluded)
   model = build_model(hp, names, label_scale(train))
   facts = warm_start.network_facts(tf_transform_output, names, hp.values,
-                                   features.VOCAB_FEATURES)
+                                   features.VOCAB_FEATURES, raw_transform.excluded)
   started = warm_start.load(model, fn_args.base_model, facts, fn_args.schema_path)
   model.fit(train, steps_per_epoch=fn_args.train_steps, validation_data=evaluation,
             validation_steps=fn_args.eval_steps, verbose=0)
-  module = _ServingModule(model, tf_transform_output)
+  module = _ServingModule(model, names, raw_transform)
   tf.saved_model.save(module, fn_args.serving_model_dir, signatures={
       model_io.SERVING_SIGNATURE: module.serve,
       model_io.TRANSFORM_SIGNATURE: module.transform_features,

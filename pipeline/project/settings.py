@@ -150,6 +150,11 @@ TRAINING_WINDOW_SPANS = 2
 # A fallback is served when its METRIC on the new span's eval split is at
 # most this much worse than the served model's (0: at least as good) ...
 FALLBACK_METRIC_TOLERANCE = 0.0
+# The comparison runs on a uniform random sample of at most this many rows of
+# the new span's eval split (EvalSample), so that it takes the same time at
+# any span size; the reason states the 95% confidence interval of the
+# difference (TFMA's jackknife), which shrinks as 1/sqrt(rows).
+FALLBACK_EVAL_ROWS = 10000
 # ... or when the served model's inputs are broken there: a feature it reads
 # is missing, outside its training min/max, or an unseen level in at least
 # this share of the new rows. It must still pass METRIC_THRESHOLD.

@@ -18,7 +18,7 @@ INGEST = [node_ids.EXAMPLE_GEN, node_ids.SCHEMA_GEN, node_ids.STATISTICS_GEN,
           node_ids.DRIFT_DETECTOR]
 PRIMARY = {node_ids.TRANSFORM, node_ids.TUNER, node_ids.TRAINER, node_ids.EVALUATOR,
            node_ids.COMPATIBILITY_GUARD, node_ids.PUSHER, node_ids.SERVING_MANIFEST}
-FALLBACK = {node_ids.FALLBACK_PLANNER, node_ids.LAST_TUNER_RESOLVER, node_ids.FALLBACK_TRANSFORM,
+FALLBACK = {node_ids.FALLBACK_PLANNER, node_ids.LAST_TUNER_RESOLVER,
             node_ids.FALLBACK_TRAINER, node_ids.FALLBACK_EVALUATOR, node_ids.CHAMPION_CHALLENGER,
             node_ids.FALLBACK_COMPATIBILITY_GUARD, node_ids.FALLBACK_PUSHER,
             node_ids.FALLBACK_SERVING_MANIFEST}

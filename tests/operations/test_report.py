@@ -34,7 +34,7 @@ def test_a_pushed_model_its_metrics_blessing_and_what_serves(tmp_path):
                 "fallback_metric": 0.9, "served_metric": 0.8, "seconds": 12.0})
   text = report.format_summary(result, paths, CARD)
   assert "Model pushed: version 200" in text and "model card: /serving/200/card.md" in text
-  assert "Fallback model without cat_b, num_a (Transform + Trainer 12.0 s): SERVED" in text
+  assert "Fallback model without cat_b, num_a (trained in 12.0 s): SERVED" in text
   assert "Evaluation (eval split): auc 0.91, example_count 100" in text  # in the summary's order
   assert "Blessing: BLESSED (against the last blessed model)" in text
   assert "Serving now: version 200 (fallback, without cat_b, num_a)" in text

@@ -39,13 +39,13 @@ DEPENDS = {n.STATISTICS_GEN: {n.EXAMPLE_GEN}, n.EXAMPLE_VALIDATOR: {n.STATISTICS
            n.SERVING_MANIFEST: {n.PUSHER, n.SERVED_STATE}}
 # The monitor stage with policy fallback: the drift check against the served
 # model (ServedState), the fallback branch, champion/challenger and the push.
-MONITOR = INGEST | {n.GUARDRAILS, n.FALLBACK_PLANNER, n.LAST_TUNER_RESOLVER, n.FALLBACK_TRANSFORM,
+MONITOR = INGEST | {n.GUARDRAILS, n.FALLBACK_PLANNER, n.LAST_TUNER_RESOLVER,
                     n.FALLBACK_TRAINER, n.FALLBACK_EVALUATOR, n.CHAMPION_CHALLENGER,
                     n.FALLBACK_COMPATIBILITY_GUARD, n.FALLBACK_PUSHER, n.FALLBACK_SERVING_MANIFEST}
 MONITOR_DEPENDS = {
     n.FALLBACK_PLANNER: {n.DRIFT_DETECTOR, n.GUARDRAILS},
-    n.FALLBACK_TRANSFORM: {n.FALLBACK_PLANNER, n.SERVED_STATE},
-    n.FALLBACK_TRAINER: {n.FALLBACK_TRANSFORM, n.LAST_TUNER_RESOLVER, n.SERVED_STATE},
+    # No Transform of its own: the served model's graph, from ServedState.
+    n.FALLBACK_TRAINER: {n.FALLBACK_PLANNER, n.LAST_TUNER_RESOLVER, n.SERVED_STATE},
     n.FALLBACK_EVALUATOR: {n.FALLBACK_TRAINER, n.SERVED_STATE, n.EXAMPLE_GEN},
     n.CHAMPION_CHALLENGER: {n.FALLBACK_EVALUATOR, n.FALLBACK_PLANNER, n.SERVED_STATE},
     n.FALLBACK_COMPATIBILITY_GUARD: {n.CHAMPION_CHALLENGER, n.FALLBACK_PLANNER},
@@ -134,7 +134,7 @@ def test_every_executor_and_user_function_imports_here(vertex_spec, kubeflow_spe
           importlib.import_module(command[command.index("-m") + 1])
     tasks = spec["root"]["dag"]["tasks"]
     for node, key in ((n.TRANSFORM, "preprocessing_fn"), (n.TUNER, "tuner_fn"), (n.TRAINER, "run_fn"),
-                      (n.FALLBACK_TRANSFORM, "preprocessing_fn"), (n.FALLBACK_TRAINER, "run_fn")):
+                      (n.FALLBACK_TRAINER, "run_fn")):
       if node not in tasks:
         continue
       path = tasks[node]["inputs"]["parameters"][key]["runtimeValue"]["constantValue"]["stringValue"]

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from components.contracts import artifacts as contract
 from components.serving_manifest import executor as manifest
 from pipeline.definition import node_ids
@@ -17,6 +19,7 @@ from pipeline.operations import lineage
 from pipeline.runners import local
 from tests import project_data
 
+pytestmark = pytest.mark.standalone
 SETTINGS = project_data.SETTINGS
 
 

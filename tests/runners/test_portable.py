@@ -10,6 +10,7 @@ from pipeline.definition import beam, node_ids
 from tests import conftest, project_data
 from tests.test_e2e import assert_every_component_completed, run_executions
 
+pytestmark = pytest.mark.standalone
 SETTINGS = project_data.SETTINGS
 
 

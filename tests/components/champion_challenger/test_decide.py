@@ -46,3 +46,11 @@ def test_an_error_metric_is_better_when_lower():
   assert not serve and "MAE" in why and "the served model stays" in why
   serve, why = decide(challenger=11.0, champion=None, broken_inputs={}, **rule)
   assert not serve and "does not pass the gate 10.0" in why
+
+
+def test_the_reason_states_the_rows_compared_and_the_differences_interval():
+  serve, why = decide(challenger=0.91, champion=0.90, broken_inputs={}, rows=10000.0,
+                      interval=(-0.004, 0.024), **RULE)
+  assert serve
+  assert ("fallback AUC 0.9100 vs served model 0.9000 on 10,000 rows of the new span's eval "
+          "split (difference 95% CI [-0.0040, +0.0240])") in why
