@@ -17,6 +17,9 @@ setup(
         "matplotlib>=3.9,<3.10",
         # The HTML model card (already installed with TensorBoard).
         "markdown>=3.4",
+        # Task metrics on scored rows: champion/challenger's interval, simulate
+        # (already installed with TFX).
+        "scikit-learn>=1.5,<1.6",
     ],
     extras_require={
         # The notebook tests execute notebooks/ with nbclient in an IPython kernel;

@@ -47,7 +47,7 @@ ROLLED_BACK_FROM = "rolled_back_from"  # PushedModel written by `rollback`
 REASON = "reason"
 CANDIDATE_METRIC = "candidate_metric"
 BASELINE_METRIC = "baseline_metric"
-# The 95% confidence interval of (candidate - baseline) metric, TFMA's jackknife.
+# The 95% confidence interval of (candidate - baseline) metric (paired bootstrap).
 DIFFERENCE_LOW = "difference_low"
 DIFFERENCE_HIGH = "difference_high"
 # Files TFX writes into a ModelBlessing folder.

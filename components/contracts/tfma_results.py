@@ -12,45 +12,20 @@ def _load(evaluation_uri: str, model_name=None):
   return tfma.load_eval_result(evaluation_uri, model_name=model_name)
 
 
-def _value(value: dict):
-  """A metric's value as TFMA's loader gives it: {"doubleValue": x}, or,
-  with confidence intervals, {"boundedValue": {value, lowerBound, upperBound}}."""
-  bounded = value.get("boundedValue")
-  return bounded["value"] if bounded else next(iter(value.values()))
-
-
-def _raw_by_slice(evaluation_uri: str, model_name=None) -> list:
-  return [(slice_key, {name: value for name, value in metrics[""][""].items()
+def by_slice(evaluation_uri: str, model_name=None) -> list:
+  """[(slice key, {metric name: value})] of a TFMA evaluation, the overall
+  slice (key ()) included; `model_name`: tfma.CANDIDATE_KEY or BASELINE_KEY."""
+  return [(slice_key, {name: next(iter(value.values())) for name, value in metrics[""][""].items()
                        if isinstance(value, dict)})
           for slice_key, metrics in _load(evaluation_uri, model_name).slicing_metrics]
 
 
-def by_slice(evaluation_uri: str, model_name=None) -> list:
-  """[(slice key, {metric name: value})] of a TFMA evaluation, the overall
-  slice (key ()) included; `model_name`: tfma.CANDIDATE_KEY or BASELINE_KEY."""
-  return [(slice_key, {name: _value(value) for name, value in metrics.items()})
-          for slice_key, metrics in _raw_by_slice(evaluation_uri, model_name)]
-
-
-def _overall_raw(evaluation_uri: str, model_name=None) -> dict:
-  for slice_key, metrics in _raw_by_slice(evaluation_uri, model_name):
+def overall(evaluation_uri: str, model_name=None) -> dict:
+  """{metric name: value} of the overall slice of a TFMA evaluation."""
+  for slice_key, metrics in by_slice(evaluation_uri, model_name):
     if slice_key == ():
       return metrics
   raise ValueError(f"no overall slice in the evaluation at {evaluation_uri}")
-
-
-def overall(evaluation_uri: str, model_name=None) -> dict:
-  """{metric name: value} of the overall slice of a TFMA evaluation."""
-  return {name: _value(value) for name, value in _overall_raw(evaluation_uri, model_name).items()}
-
-
-def difference_interval(evaluation_uri: str, metric: str):
-  """(low, high): the 95% confidence interval of the candidate's `metric`
-  minus the baseline's on the overall slice, from an Evaluator that compared
-  the two with confidence intervals on; None without one."""
-  bounded = _overall_raw(evaluation_uri, tfma.CANDIDATE_KEY).get(f"{metric}_diff", {}).get(
-      "boundedValue")
-  return (bounded["lowerBound"], bounded["upperBound"]) if bounded else None
 
 
 def overall_plots(evaluation_uri: str) -> dict:

@@ -10,14 +10,13 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import path_utils
 
-from components.contracts import artifacts, model_io, tfma_results
+from components.contracts import artifacts, model_io, scoring, tfma_results
 from components.drift_detector import (drift, measures, performance, report, significance,
                                         summaries)
 
 # Statistics split compared: the train split is a hash sample of 3/4 of each
 # span, and a single split keeps a one-span baseline exactly TFDV's figures.
 STATS_SPLIT = "train"
-_BATCH = 1024
 
 
 class Executor(base_executor.BaseExecutor):
@@ -166,17 +165,7 @@ def _files(examples_artifact, split):
 
 
 def score(model, file_lists, config):
-  """The served model's outputs (binary and regression: one per row;
-  multiclass: a row of class probabilities) and the labels its Transform
-  graph derives."""
-  files = [f for files in file_lists for f in files]
-  dataset = tf.data.TFRecordDataset(files, compression_type="GZIP").batch(_BATCH)
-  scores, labels = [], []
-  for batch in dataset:
-    serve, transform = (model.signatures[model_io.SERVING_SIGNATURE],
-                        model.signatures[model_io.TRANSFORM_SIGNATURE])
-    outputs = serve(**{model_io.SERVING_INPUT: batch})[model_io.output_key(config["task"])].numpy()
-    scores.append(outputs if config["task"] == "multiclass" else outputs[:, 0])
-    labels.append(transform(**{model_io.SERVING_INPUT: batch})[config["label_key"]].numpy())
-  labels = np.concatenate(labels)
-  return np.concatenate(scores), labels if config["task"] == "regression" else labels.astype(int)
+  """The served model's outputs and labels on every file of `file_lists`
+  (components/contracts/scoring.py)."""
+  return scoring.score(model, [f for files in file_lists for f in files], config["task"],
+                       config["label_key"])

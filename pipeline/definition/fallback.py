@@ -3,7 +3,7 @@ last Tuner's best hyperparameters (no re-tuning) on the window's raw
 examples through the served model's Transform graph (no Transform of its
 own: pipeline/modeling/raw_inputs.py), compared by TFMA with the served
 model on a bounded sample of the new span's eval split (EvalSample);
-ChampionChallenger blesses it or not."""
+ChampionChallenger blesses it or not, with the difference's interval."""
 import json
 
 from tfx import v1 as tfx
@@ -11,6 +11,7 @@ from tfx.types import standard_component_specs as specs
 
 from components.champion_challenger import component as deciding
 from components.champion_challenger.component import ChampionChallenger
+from components.contracts import model_io
 from components.eval_sample import component as sampling
 from components.eval_sample.component import EvalSample
 from components.fallback_planner import component as planning
@@ -44,12 +45,14 @@ def build(settings, examples, schema, new_examples, drift_report, served_model,
   evaluator = tfx.components.Evaluator(
       examples=sample.outputs[sampling.SAMPLE_KEY], model=trainer.outputs[specs.MODEL_KEY],
       baseline_model=served_model,
-      eval_config=training.eval_config(settings, gated=False, confidence_intervals=True),
+      eval_config=training.eval_config(settings, gated=False),
       example_splits=[_EVAL_SPLIT],
   ).with_id(node_ids.FALLBACK_EVALUATOR)
   decision = ChampionChallenger(
       evaluation=evaluator.outputs[specs.EVALUATION_KEY], model=trainer.outputs[specs.MODEL_KEY],
       plan=planner.outputs[planning.PLAN_KEY], baseline_model=served_model,
+      examples=sample.outputs[sampling.SAMPLE_KEY], task=settings.task,
+      label_key=model_io.transformed_name(settings.label_key),
       metric=settings.metric, threshold=settings.metric_threshold,
       tolerance=settings.fallback_metric_tolerance,
   ).with_id(node_ids.CHAMPION_CHALLENGER)

@@ -46,11 +46,10 @@ def custom_config(settings) -> dict:
   return {"seed": settings.seed, "model_code": code_fingerprint(settings)}
 
 
-def eval_config(settings, gated: bool, confidence_intervals: bool = False) -> tfma.EvalConfig:
+def eval_config(settings, gated: bool) -> tfma.EvalConfig:
   """The task's metrics (components/contracts/metrics.py), gated on the
   overall slice's METRIC when `gated`; otherwise metrics only (TFX's
-  Evaluator then blesses nothing). `confidence_intervals`: TFMA's jackknife
-  95% intervals, of each metric and of its difference from the baseline."""
+  Evaluator then blesses nothing)."""
   gate = metrics.check(settings.task, settings.metric)
   configs = [tfma.MetricConfig(class_name="ExampleCount")]
   for key in metrics.TASK_METRICS[settings.task]:
@@ -78,11 +77,7 @@ def eval_config(settings, gated: bool, confidence_intervals: bool = False) -> tf
           preprocessing_function_names=[model_io.TRANSFORM_SIGNATURE])],
       slicing_specs=[tfma.SlicingSpec()] + [
           tfma.SlicingSpec(feature_keys=list(keys)) for keys in settings.slice_features],
-      metrics_specs=[tfma.MetricsSpec(metrics=configs)],
-      options=tfma.Options(compute_confidence_intervals={"value": True},
-                           confidence_intervals=tfma.ConfidenceIntervalOptions(
-                               method=tfma.ConfidenceIntervalOptions.JACKKNIFE))
-      if confidence_intervals else None)
+      metrics_specs=[tfma.MetricsSpec(metrics=configs)])
 
 
 def transform(settings, examples, schema, node_id):

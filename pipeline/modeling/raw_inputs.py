@@ -49,6 +49,9 @@ class RawTransform(tf.Module):
     self._missing_spec = {k: raw_spec[k] for k in self.excluded}
     self.tft_layer = tf_transform_output.transform_features_layer()
 
+  # One signature, so one trace: importing the Transform graph into a
+  # function costs seconds, and training, evaluation and serving share it.
+  @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
   def __call__(self, serialized):
     raw = tf.io.parse_example(serialized, self._parse_spec)
     batch_size = tf.shape(serialized, out_type=tf.int64)[0]

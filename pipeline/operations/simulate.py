@@ -19,13 +19,11 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers and CI
 import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
 import tensorflow as tf  # pylint: disable=wrong-import-position
-from sklearn.metrics import (accuracy_score, mean_absolute_error,  # pylint: disable=wrong-import-position
-                             mean_squared_error, roc_auc_score)
 from tfx.utils import path_utils  # pylint: disable=wrong-import-position
 from tfx.types import standard_component_specs as specs
 
 from components.contracts import artifacts as contract  # pylint: disable=wrong-import-position
-from components.drift_detector import executor as drift_executor  # pylint: disable=wrong-import-position
+from components.contracts import scoring  # pylint: disable=wrong-import-position
 from components.serving_manifest import executor as manifest  # pylint: disable=wrong-import-position
 from pipeline.definition import node_ids  # pylint: disable=wrong-import-position
 from pipeline.mlmd import queries, store as mlmd_store  # pylint: disable=wrong-import-position
@@ -63,19 +61,13 @@ def _eval_files(store, run_report) -> list:
   return tuple(sorted(tf.io.gfile.glob(f"{examples.uri}/Split-eval/*.gz")))
 
 
-_SCORERS = {"auc": roc_auc_score, "binary_accuracy": lambda y, p: accuracy_score(y, p >= 0.5),
-            "sparse_categorical_accuracy": lambda y, p: accuracy_score(y, p.argmax(axis=1)),
-            "mean_absolute_error": mean_absolute_error, "mean_squared_error": mean_squared_error}
-
-
 @functools.lru_cache(maxsize=None)
 def metric(model_dir: str, files: tuple, label_key: str, task: str, name: str) -> float:
   """A model's gate metric `name` on a span; cached, since one model is
   often several of primary, served before and served after."""
   model = tf.saved_model.load(str(model_dir))
-  outputs, labels = drift_executor.score(model, [list(files)], {"label_key": label_key,
-                                                                "task": task})
-  return float(_SCORERS[name](labels, outputs))
+  outputs, labels = scoring.score(model, list(files), task, label_key)
+  return float(scoring.METRIC_FUNCTIONS[name](labels, outputs))
 
 
 def _fallback_model_dir(store, run_report):

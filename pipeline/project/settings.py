@@ -153,7 +153,7 @@ FALLBACK_METRIC_TOLERANCE = 0.0
 # The comparison runs on a uniform random sample of at most this many rows of
 # the new span's eval split (EvalSample), so that it takes the same time at
 # any span size; the reason states the 95% confidence interval of the
-# difference (TFMA's jackknife), which shrinks as 1/sqrt(rows).
+# difference (paired bootstrap), which shrinks as 1/sqrt(rows).
 FALLBACK_EVAL_ROWS = 10000
 # ... or when the served model's inputs are broken there: a feature it reads
 # is missing, outside its training min/max, or an unseen level in at least

@@ -32,9 +32,10 @@ def test_the_window_is_the_last_spans_up_to_the_new_one():
 
 def test_the_baseline_is_the_served_model_else_the_fallback_span():
   spans = [{"span": 1, "examples": "ex/1", "statistics": "st/1"}]
-  served = {"active_version": "100", "artifacts": {"model": "m", "evaluation": "e", "spans": spans}}
+  served = {"active_version": "100", "artifacts": {"model": "m", "evaluation": "e", "spans": spans,
+                                                   "transform_graph": "t"}}
   assert executor.baseline(served, {}, 0) == {"model": "m", "evaluation": "e", "spans": spans,
-                                               "version": "100"}
+                                               "transform_graph": "t", "version": "100"}
   ledger = {"4": {"examples": "ex/4", "statistics": "st/4"}}
   waiting = {"active_version": None, "pending": [{"version": "200"}]}  # manual promotion
   for nothing_served in (None, waiting):
@@ -72,12 +73,14 @@ def test_the_component_reads_and_writes_only_through_gfile():
     tf.io.gfile.makedirs(f"{root}/ex{span}/Split-train")
     with tf.io.gfile.GFile(f"{root}/ex{span}/Split-train/data.gz", "w") as f:
       f.write(str(span))
-  tf.io.gfile.makedirs(f"{root}/model/Format-Serving")
-  with tf.io.gfile.GFile(f"{root}/model/Format-Serving/saved_model.pb", "w") as f:
-    f.write("model")
+  for folder, name in (("model/Format-Serving", "saved_model.pb"), ("graph/transform_fn", "x.pb")):
+    tf.io.gfile.makedirs(f"{root}/{folder}")
+    with tf.io.gfile.GFile(f"{root}/{folder}/{name}", "w") as f:
+      f.write(name)
   served_spans = [{"span": 1, "examples": f"{root}/ex1", "statistics": f"{root}/st1"}]
   files.write_json(f"{root}/serving/{files.MANIFEST_JSON}", {"active_version": "7", "artifacts": {
-      "model": f"{root}/model", "evaluation": f"{root}/ev", "spans": served_spans}})
+      "model": f"{root}/model", "evaluation": f"{root}/ev", "spans": served_spans,
+      "transform_graph": f"{root}/graph"}})
   executor.write_atomically(f"{root}/serving/{files.SPANS_JSON}",
                             {"1": {"examples": f"{root}/ex1", "statistics": f"{root}/st1"}})
   new = standard_artifacts.Examples()
@@ -87,6 +90,7 @@ def test_the_component_reads_and_writes_only_through_gfile():
   statistics.uri = f"{root}/st2"
   outputs = {component.STATE_KEY: [artifacts.ServedState()],
              component.MODEL_KEY: [standard_artifacts.Model()],
+             component.TRANSFORM_GRAPH_KEY: [standard_artifacts.TransformGraph()],
              component.WINDOW_KEY: [standard_artifacts.Examples()]}
   for key, (found,) in outputs.items():
     found.uri = f"{root}/out/{key}"
@@ -99,6 +103,7 @@ def test_the_component_reads_and_writes_only_through_gfile():
   assert state["span"] == 2 and [w["span"] for w in state["window"]] == [1, 2]
   assert state["baseline"]["version"] == "7" and state["baseline"]["spans"] == served_spans
   assert tf.io.gfile.exists(f"{root}/out/model/Format-Serving/saved_model.pb")
+  assert tf.io.gfile.exists(f"{root}/out/transform_graph/transform_fn/x.pb")
   assert sorted(tf.io.gfile.listdir(f"{root}/out/window/Split-train")) == [
       "span-1-data.gz", "span-2-data.gz"]
   assert executor.read_json_or(f"{root}/serving/{files.SPANS_JSON}", {})["2"] == {
