@@ -7,14 +7,14 @@ model's Transform graph with the last Tuner's hyperparameters, then
 EvalSample + FallbackEvaluator) and once with `retrain` (Transform + Tuner +
 Trainer + Evaluator). Both train on the window of the last two spans and
 find the last span drifted. Each monitoring run is a child process, so its
-wall time and peak memory (max RSS) are its own.
+wall time and peak memory (VmHWM, in-process Beam included) are its own.
 
 Prints each component's seconds side by side, the training ratio (fallback
 training / retrain training, as MLMD recorded them) and the whole-run ratio.
 
 --rows N replaces the last span by N rows drawn with replacement from it,
-each float column multiplied by N(1, 0.02) noise so that rows stay distinct
-(ExampleGen splits by a hash of the row).
+each non-integral float column multiplied by N(1, 0.02) noise so that rows
+stay distinct (ExampleGen splits by a hash of the row).
 
 Usage: python benchmarks/fallback_benchmark.py [--workers N] [--rows N] [--output-dir DIR]
 """
@@ -62,11 +62,23 @@ def _big_data_root(settings, root: pathlib.Path, rows: int) -> pathlib.Path:
   rng = np.random.default_rng(0)
   frame = frame.sample(n=rows, replace=True, random_state=0).reset_index(drop=True)
   for column in frame.select_dtypes("float").columns:
-    frame[column] = frame[column] * rng.normal(1.0, 0.02, len(frame))
+    values = frame[column].dropna()
+    if (values == values.round()).all():  # integers with gaps: keep them integers
+      frame[column] = frame[column].astype("Int64")
+    else:
+      frame[column] = frame[column] * rng.normal(1.0, 0.02, len(frame))
   target = data_root / settings.span_folder(spans[-1]) / files[0].name
   target.parent.mkdir(parents=True)
   frame.to_csv(target, index=False)
   return data_root
+
+
+def _peak_mib() -> float:
+  """This process's peak resident memory (VmHWM: the process image's own,
+  unlike getrusage's maxrss, which keeps the forking parent's size)."""
+  with open("/proc/self/status", encoding="utf-8") as status:
+    kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+  return kib / 1024
 
 
 def _monitor_child(args):
@@ -80,23 +92,19 @@ def _monitor_child(args):
   outcome = (result.fallback or {}).get("reason") or (
       f"pushed {result.pushed_version}" if result.pushed_version else "not pushed")
   print(json.dumps({"wall": time.monotonic() - start, "drift": result.drift_verdict,
-                    "outcome": outcome,
+                    "outcome": outcome, "peak_mib": _peak_mib(),
                     "seconds": {e.node_id: e.seconds for e in result.executions
                                 if e.seconds is not None and e.state != "CACHED"}}))
 
 
 def _monitor(policy, output, data_root, workers) -> dict:
-  child = subprocess.Popen(
+  child = subprocess.run(
       [sys.executable, __file__, "--monitor", policy, "--output-dir", str(output),
        "--data-root", str(data_root), "--workers", str(workers)],
-      stdout=subprocess.PIPE, text=True)
-  printed = child.stdout.read()
-  _, status, usage = os.wait4(child.pid, 0)
-  if status:
-    raise SystemExit(f"the {policy} monitoring run failed (status {status})")
-  figures = json.loads(printed.strip().splitlines()[-1])
-  figures["peak_mib"] = usage.ru_maxrss / 1024  # Linux: KiB
-  return figures
+      stdout=subprocess.PIPE, text=True, check=False)
+  if child.returncode:
+    raise SystemExit(f"the {policy} monitoring run failed (exit code {child.returncode})")
+  return json.loads(child.stdout.strip().splitlines()[-1])
 
 
 def _table(results) -> str:

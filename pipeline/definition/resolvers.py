@@ -64,9 +64,10 @@ class ServedModelBaselineStrategy(tfx.dsl.experimental.ResolverStrategy):
   Picks the most recently pushed model that was not trained on
   `current_span` (a rerun on the same span then resolves the same baseline
   as the first run, so it stays cached), with its blessing, the evaluation
-  behind it and the raw examples and statistics of its training window, by
-  MLMD lineage. Without such a model, falls back to the statistics of
-  `fallback_span`, if set.
+  behind it, the Transform graph its Trainer read (a fallback reuses it) and
+  the raw examples and statistics of its training window, by MLMD lineage.
+  Without such a model, falls back to the statistics of `fallback_span`, if
+  set.
   """
 
   def __init__(self, current_span: int, fallback_span: int = 0):
