@@ -21,6 +21,8 @@ STAGING = ".init-staging"
 SPANS_DIR = pathlib.Path("data", "spans")
 SCHEMA = pathlib.Path("schema", "schema.pbtxt")
 PROJECT = pathlib.Path("pipeline", "project")
+# The project's own tests name its columns: a new project replaces them.
+PROJECT_TESTS = pathlib.Path("tests", "project")
 REPORT = "init_report.md"
 SPAN_FILE = "data.csv"
 # A string feature gets an open domain (new levels are drift, not invalid
@@ -378,6 +380,13 @@ def _move_in(root, staging, old_spans):
   (staging / "schema.pbtxt").replace(root / SCHEMA)
   for name in ("features.py", "settings.py", REPORT):
     (staging / name).replace(root / PROJECT / name)
+  for test in previous_tests(root):
+    test.unlink()
+
+
+def previous_tests(root) -> list:
+  """The test modules of the project init replaces."""
+  return sorted((root / PROJECT_TESTS).glob("test_*.py"))
 
 
 def init(csv, label, *, task=None, positive=None, keep_input=(), time_column=None,
@@ -403,6 +412,10 @@ def init(csv, label, *, task=None, positive=None, keep_input=(), time_column=Non
   if (root / "output").is_dir():
     p.notes.append(f"{root / 'output'} holds the previous project's runs and served model: "
                    "remove it before `run`.")
+  if previous_tests(root):
+    p.notes.append(f"{root / PROJECT_TESTS}: the previous project's tests ("
+                   f"{', '.join(t.name for t in previous_tests(root))}) name its columns and "
+                   "are removed; put your model's tests there.")
   texts = {"features.py": rewrite_assignments(
                files["features.py"].read_text(), feature_values(p), files["features.py"]),
            "settings.py": rewrite_assignments(

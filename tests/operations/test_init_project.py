@@ -42,6 +42,10 @@ def make_root(tmp_path) -> pathlib.Path:
     settings.write_text(settings.read_text() + GATE_LINES)
   (root / "data").mkdir()
   (root / "schema").mkdir()
+  # The previous project's own tests: a new project replaces them.
+  (root / init_project.PROJECT_TESTS).mkdir(parents=True)
+  (root / init_project.PROJECT_TESTS / "__init__.py").write_text("")
+  (root / init_project.PROJECT_TESTS / "test_previous.py").write_text("def test_a(): pass\n")
   return root
 
 
@@ -137,6 +141,9 @@ def test_binary_label_with_a_string_positive_value(tmp_path):
                    "| 1 | 100 | training |", "| 4 | 100 | new data |", "3:1"):
     assert expected in report, expected
   assert not (root / init_project.STAGING).exists()
+  tests = root / init_project.PROJECT_TESTS
+  assert sorted(p.name for p in tests.iterdir()) == ["__init__.py"]
+  assert "the previous project's tests (test_previous.py)" in summary
 
 
 def test_binary_without_positive_takes_the_minority_value():
