@@ -124,6 +124,8 @@ def test_rejection_is_on_record_and_final(candidate_run, output_dir, capsys):
   promotion_facts = lineage.explain(_store(output_dir), version)["promotion"]
   assert promotion_facts["status"] == serving.REJECTED
   assert promotion_facts["history"][-1]["note"] == "weak on a slice"
+  card = (pathlib.Path(candidate_run[1].pushed_path) / "model_card.md").read_text()
+  assert "rejected by carol" in card and "weak on a slice" in card
   assert cli.main(["approve", version, "--by", "alice", "--output-dir", str(output_dir)]) == 1
   assert "was rejected by carol" in capsys.readouterr().err
 

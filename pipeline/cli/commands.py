@@ -72,10 +72,11 @@ def approve(settings, args) -> int:
 
 
 def reject(settings, args) -> int:
-  from pipeline.operations import promotion
+  from pipeline.operations import model_card, promotion
 
   def decide(store, serving_dir):
     promotion.reject(store, serving_dir, args.version, by=args.by, note=args.note)
+    model_card.write(store, settings, args.version)  # the archived candidate's, with the rejection
     print(f"rejected by {args.by}: candidate {args.version} will not be served")
 
   return _promote(args, decide)
