@@ -39,6 +39,18 @@ def pushed_models(store) -> list:
                  if queries.custom(a, contract.PUSHED, 0)), key=lambda a: a.id)
 
 
+def latest_drift(store):
+  """The newest drift check in this metadata store (any run), or None."""
+  reports = store.get_artifacts_by_type(DriftReport.TYPE_NAME)
+  if not reports:
+    return None
+  newest = max(reports, key=lambda a: a.id)
+  return {"verdict": queries.custom(newest, contract.VERDICT),
+          "drifted_features": queries.custom(newest, contract.DRIFTED_FEATURES),
+          "report": os.path.join(newest.uri, contract.REPORT_HTML),
+          "at": _when(newest.create_time_since_epoch)}
+
+
 def _single_input(store, execution_id, key):
   artifacts = queries.input_artifacts(store, execution_id).get(key, [])
   return artifacts[0] if artifacts else None

@@ -122,6 +122,11 @@ def _do_not_use(facts, weak, settings, overall) -> list:
     if report["verdict"] == "drift":
       lines.append(f"- Data like the span that drifted when it was trained (drifted: "
                    f"{report['drifted_features']}; {report['report']}), until it is retrained.")
+  later = _later_drift(facts)
+  if later and later["verdict"] == "drift":
+    lines.append(f"- Data like the newest span checked ({later['at']}): it drifted from this "
+                 f"model's training data (drifted: {later['drifted_features']}; "
+                 f"{later['report']}), until it is retrained or a fallback serves.")
   lines += [f"- {caveat}" for caveat in settings.model_card_caveats]
   return lines
 
@@ -139,7 +144,18 @@ def _use_when(facts, slices, weak, settings, overall) -> list:
   verdicts = [r["verdict"] for r in facts["drift_reports"]]
   if verdicts and verdicts[-1] != "drift":
     lines.append(f"- The drift check when it was trained found: {verdicts[-1]}.")
+  later = _later_drift(facts)
+  if later and later["verdict"] != "drift":
+    lines.append(f"- The latest drift check ({later['at']}, {later['report']}) found: "
+                 f"{later['verdict']}.")
   return lines
+
+
+def _later_drift(facts):
+  """The newest drift check, when it came after the model's training run."""
+  latest = facts.get("latest_drift")
+  known = {r["report"] for r in facts["drift_reports"]}
+  return latest if latest and latest["report"] not in known else None
 
 
 def render(facts: dict, training: dict, settings) -> str:
@@ -203,7 +219,7 @@ table{{border-collapse:collapse}} th,td{{border:1px solid #ccc;padding:.2em .6em
 def write(store, settings, version: str = "latest") -> str:
   """Writes the card into the pushed version's folder, as Markdown and as
   HTML (the same text); returns the Markdown file's path."""
-  facts = lineage.explain(store, version)
+  facts = {**lineage.explain(store, version), "latest_drift": lineage.latest_drift(store)}
   card = f"{facts['pushed_to']}/{FILE_NAME}"
   training = _training_summaries(store, facts["model"]["mlmd_id"])
   text = render(facts, training, settings)

@@ -15,6 +15,7 @@ import tensorflow as tf
 from tfx import v1 as tfx
 
 from components.contracts import artifacts as contract
+from components.serving_manifest import executor as serving_manifest
 
 from pipeline.definition import beam as beam_lib
 from pipeline.definition.pipeline import create_pipeline
@@ -267,4 +268,14 @@ def _execute_alone(settings, data_root, steps, window, paths, beam, policy, writ
     result = report.read(store, settings)
     if result.pushed_version and not (pathlib.Path(result.pushed_path) / model_card.FILE_NAME).exists():
       model_card.write(store, settings, result.pushed_version)
+    elif result.drift_verdict:
+      _refresh_served_card(store, settings, paths)
     return result
+
+
+def _refresh_served_card(store, settings, paths):
+  """The served model's card again, now with the latest drift check; only a
+  card in this output folder (a copied folder's MLMD names the original's)."""
+  served = serving_manifest.read(str(paths.serving_dir))
+  if served and pathlib.Path(served["model_path"]).resolve().is_relative_to(paths.serving_dir):
+    model_card.write(store, settings, served["active_version"])
