@@ -8,6 +8,7 @@ from sklearn.metrics import accuracy_score, mean_absolute_error, mean_squared_er
 from components.contracts import model_io
 
 _BATCH = 1024
+_HASH_BUCKETS = 1 << 30  # sample(): fine enough for any row share
 
 # Metric key (components/contracts/metrics.py) -> f(labels, outputs).
 METRIC_FUNCTIONS = {
@@ -19,19 +20,34 @@ METRIC_FUNCTIONS = {
 }
 
 
-def score(model, files: list, task: str, label_key: str):
+def score(model, files: list, task: str, label_key: str, max_rows: int = None):
   """(outputs, labels) of a loaded SavedModel on gzipped TFRecord `files`:
   one output per row (binary, regression) or a row of class probabilities
-  (multiclass), and the labels its Transform graph derives (`label_key`)."""
+  (multiclass), and the labels its Transform graph derives (`label_key`).
+  With `max_rows`, on a uniform sample of about that many rows (the same
+  rows on every call), so that scoring takes bounded time at any size."""
   serve = model.signatures[model_io.SERVING_SIGNATURE]
   transform = model.signatures[model_io.TRANSFORM_SIGNATURE]
   outputs, labels = [], []
-  for batch in tf.data.TFRecordDataset(files, compression_type="GZIP").batch(_BATCH):
+  for batch in sample(tf.data.TFRecordDataset(files, compression_type="GZIP"), max_rows).batch(_BATCH):
     scored = serve(**{model_io.SERVING_INPUT: batch})[model_io.output_key(task)].numpy()
     outputs.append(scored if task == "multiclass" else scored[:, 0])
     labels.append(transform(**{model_io.SERVING_INPUT: batch})[label_key].numpy())
   labels = np.concatenate(labels)
   return np.concatenate(outputs), labels if task == "regression" else labels.astype(int)
+
+
+def sample(records: tf.data.Dataset, max_rows: int = None) -> tf.data.Dataset:
+  """`records` itself when they are at most `max_rows` (or no bound);
+  otherwise each record kept when its hash falls below max_rows/count of
+  the hash range: a deterministic uniform sample of about `max_rows`."""
+  if not max_rows:
+    return records
+  count = int(records.reduce(np.int64(0), lambda n, _: n + 1))
+  if count <= max_rows:
+    return records
+  below = int(_HASH_BUCKETS * max_rows / count)
+  return records.filter(lambda r: tf.strings.to_hash_bucket_fast(r, _HASH_BUCKETS) < below)
 
 
 def difference_interval(metric: str, labels, challenger, champion, replicates: int = 200,

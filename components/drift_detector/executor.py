@@ -165,7 +165,8 @@ def _files(examples_artifact, split):
 
 
 def score(model, file_lists, config):
-  """The served model's outputs and labels on every file of `file_lists`
+  """The served model's outputs and labels on the rows of `file_lists`, a
+  uniform sample of at most the config's "scored_rows"
   (components/contracts/scoring.py)."""
   return scoring.score(model, [f for files in file_lists for f in files], config["task"],
-                       config["label_key"])
+                       config["label_key"], max_rows=config.get("scored_rows"))

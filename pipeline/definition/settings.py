@@ -61,6 +61,7 @@ class Settings:
   stats_rank_buckets: int
   drift_fallback_span: int
   drift_policy: str
+  drift_scored_rows: int
   training_window_spans: int
   fallback_metric_tolerance: float
   fallback_eval_rows: int
@@ -176,6 +177,7 @@ class Settings:
         "metric": self.metric,
         # The served model's metric is re-assessed only where these exist.
         "outcome_columns": list(self.outcome_columns),
+        "scored_rows": self.drift_scored_rows,
     }
 
 

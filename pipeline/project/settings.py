@@ -126,6 +126,11 @@ DRIFT_FALSE_ALARM_RATE = 0.01
 # needed; binary tasks only): an estimated drop above "metric_drop" counts as drift even when no
 # single feature moved. The estimate is trusted only for a calibrated model.
 DRIFT_ON_ESTIMATED_DROP = True
+# Prediction drift and the served model's performance are computed on a
+# uniform sample of at most this many rows of each side (the served model
+# scores every sampled row), so that the check takes bounded time at any span
+# size.
+DRIFT_SCORED_ROWS = 200_000
 # Per-feature overrides of DRIFT_THRESHOLDS, e.g. {"company": {"new_level_share": 0.1}}.
 DRIFT_FEATURE_THRESHOLDS = {}
 # Curated after init (which monitors every column). Not monitored: the trip timestamp moves forward by construction; the census

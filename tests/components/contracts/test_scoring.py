@@ -2,6 +2,7 @@
 difference over scored rows, for every task metric."""
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from components.contracts import metrics, scoring
 
@@ -41,3 +42,22 @@ def test_every_task_metric_has_a_function(metric):
     outputs = rng.uniform(0, 1, 300)
   low, high = scoring.difference_interval(metric, labels, outputs, outputs[::-1])
   assert np.isfinite(low) and low <= high
+
+
+def _records(count):
+  return tf.data.Dataset.from_tensor_slices([f"row {i}".encode() for i in range(count)])
+
+
+def test_a_sample_keeps_about_max_rows_uniformly_and_the_same_rows_each_time():
+  kept = [int(r.decode().split()[1]) for r in scoring.sample(_records(20000), 2000).as_numpy_iterator()]
+  assert 1800 < len(kept) < 2200
+  assert kept == [int(r.decode().split()[1])
+                  for r in scoring.sample(_records(20000), 2000).as_numpy_iterator()]
+  # Uniform over the rows' order: as many from the first half as from the second.
+  first_half = sum(k < 10000 for k in kept)
+  assert abs(first_half - len(kept) / 2) < 4 * np.sqrt(len(kept) / 4)
+
+
+def test_rows_within_the_bound_are_all_kept():
+  assert len(list(scoring.sample(_records(500), 2000))) == 500
+  assert len(list(scoring.sample(_records(500), None))) == 500
