@@ -117,6 +117,23 @@ def test_the_monitor_stage_holds_drift_fallback_decision_and_push(monitor_specs)
         "constantValue"].get("stringValue")
 
 
+@pytest.mark.parametrize("policy", ["retrain", "alert"])
+def test_the_other_policies_compile_their_branch_of_the_monitor_stage(tmp_path_factory, policy):
+  spec = yaml.safe_load(_compile(tmp_path_factory, "kubeflow", ".yaml", "--stage", "monitor",
+                                 "--policy", policy, "--span", "latest").read_text())
+  tasks = spec["root"]["dag"]["tasks"]
+  if policy == "alert":  # the drift check and its report only
+    assert set(tasks) == INGEST
+    return
+  assert set(tasks) == NODES
+  for node in (n.GUARDRAILS, n.TRANSFORM, n.TUNER, n.TRAINER, n.EVALUATOR):
+    assert f"['{contract.DRIFT_DETECTED}'] == 1" in tasks[node]["triggerPolicy"]["condition"]
+  for node in (n.PUSHER, n.SERVING_MANIFEST):
+    assert f"['{contract.COMPATIBLE}'] == 1" in tasks[node]["triggerPolicy"]["condition"]
+  # The retrain reads the window's examples, from ServedState's span ledger.
+  assert n.SERVED_STATE in tasks[n.TRANSFORM]["dependentTasks"]
+
+
 def test_the_monitor_yaml_loads_in_the_kfp_sdk(monitor_specs):
   component = kfp.components.load_component_from_file(str(monitor_specs[1][0]))
   assert n.CHAMPION_CHALLENGER in component.pipeline_spec.root.dag.tasks
