@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
@@ -73,28 +74,50 @@ def _big_data_root(settings, root: pathlib.Path, rows: int) -> pathlib.Path:
   return data_root
 
 
-def _peak_mib() -> float:
-  """This process's peak resident memory (VmHWM: the process image's own,
-  unlike getrusage's maxrss, which keeps the forking parent's size)."""
+def _status_mib(field: str) -> float:
+  """A memory figure of this process from /proc (VmHWM: peak resident
+  memory of the process image itself, unlike getrusage's maxrss, which
+  keeps the forking parent's size; VmRSS: resident now)."""
   with open("/proc/self/status", encoding="utf-8") as status:
-    kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    kib = next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
   return kib / 1024
+
+
+class _RssSampler(threading.Thread):
+  """Resident memory every half second, to attribute the peak to a component."""
+
+  def __init__(self):
+    super().__init__(daemon=True)
+    self.samples = []
+
+  def run(self):
+    while True:
+      self.samples.append((time.time() * 1000, _status_mib("VmRSS")))
+      time.sleep(0.5)
+
+  def peak_during(self, execution) -> float:
+    inside = [mib for ms, mib in self.samples
+              if execution.create_time_since_epoch <= ms <= execution.last_update_time_since_epoch]
+    return max(inside, default=0.0)
 
 
 def _monitor_child(args):
   """In the child: one monitoring run; prints its figures as one JSON line."""
   settings = settings_lib.load()
   spans = _spans(settings, args.data_root)
+  sampler = _RssSampler()
+  sampler.start()
   start = time.monotonic()
   result = local.monitor(settings, data_root=args.data_root, span=spans[-1],
                          window=(spans[-2], spans[-1]), output_dir=args.output_dir,
                          policy=args.monitor, beam=beam.Beam(workers=args.workers), write=_QUIET)
+  ran = [e for e in result.executions if e.seconds is not None and e.state != "CACHED"]
   outcome = (result.fallback or {}).get("reason") or (
       f"pushed {result.pushed_version}" if result.pushed_version else "not pushed")
   print(json.dumps({"wall": time.monotonic() - start, "drift": result.drift_verdict,
-                    "outcome": outcome, "peak_mib": _peak_mib(),
-                    "seconds": {e.node_id: e.seconds for e in result.executions
-                                if e.seconds is not None and e.state != "CACHED"}}))
+                    "outcome": outcome, "peak_mib": _status_mib("VmHWM"),
+                    "seconds": {e.node_id: e.seconds for e in ran},
+                    "peak_mib_by_node": {e.node_id: sampler.peak_during(e.execution) for e in ran}}))
 
 
 def _monitor(policy, output, data_root, workers) -> dict:
@@ -108,12 +131,15 @@ def _monitor(policy, output, data_root, workers) -> dict:
 
 
 def _table(results) -> str:
+  """Seconds and peak resident MiB per component, a pair of columns per policy."""
   nodes = list(dict.fromkeys(n for r in results.values() for n in r["seconds"]))
-  lines = [f"{'component':<28} " + " ".join(f"{p:>9}" for p in results)]
+  lines = [f"{'component':<30} " + " ".join(f"{p + ' s':>10} {'peak MiB':>9}" for p in results)]
   for node in nodes:
-    cells = [results[p]["seconds"].get(node) for p in results]
-    lines.append(f"{node:<28} " + " ".join(f"{c:8.1f}s" if c is not None else f"{'-':>9}"
-                                            for c in cells))
+    cells = []
+    for figures in results.values():
+      seconds, peak = figures["seconds"].get(node), figures["peak_mib_by_node"].get(node)
+      cells.append(f"{seconds:10.1f} {peak:9,.0f}" if seconds is not None else f"{'-':>10} {'-':>9}")
+    lines.append(f"{node:<30} " + " ".join(cells))
   return "\n".join(lines)
 
 
