@@ -98,7 +98,7 @@ class _RssSampler(threading.Thread):
   def peak_during(self, execution) -> float:
     inside = [mib for ms, mib in self.samples
               if execution.create_time_since_epoch <= ms <= execution.last_update_time_since_epoch]
-    return max(inside, default=0.0)
+    return max(inside, default=None)  # None: over before the next sample
 
 
 def _monitor_child(args):
@@ -138,7 +138,8 @@ def _table(results) -> str:
     cells = []
     for figures in results.values():
       seconds, peak = figures["seconds"].get(node), figures["peak_mib_by_node"].get(node)
-      cells.append(f"{seconds:10.1f} {peak:9,.0f}" if seconds is not None else f"{'-':>10} {'-':>9}")
+      cells.append((f"{seconds:10.1f}" if seconds is not None else f"{'-':>10}") + " "
+                   + (f"{peak:9,.0f}" if peak is not None else f"{'-':>9}"))
     lines.append(f"{node:<30} " + " ".join(cells))
   return "\n".join(lines)
 
