@@ -32,6 +32,9 @@ import time
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 # pylint: disable=wrong-import-position
+from pipeline import quiet
+
+quiet.libraries()  # before TensorFlow loads: figures, not library chatter
 from pipeline.definition import beam, node_ids, settings as settings_lib
 from pipeline.runners import local
 
