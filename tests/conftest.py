@@ -96,11 +96,19 @@ def first_run(tmp_path_factory, sample_data_root) -> Run:
 
 @pytest.fixture(scope="session")
 def second_run(first_run, sample_data_root, tmp_path_factory) -> Run:
-  """The same command again, on a copy of the first run's output: the first
-  run's folder keeps exactly the runs it made, whichever test reads it later."""
-  copy = tmp_path_factory.mktemp("rerun") / "output"
-  shutil.copytree(first_run.paths.output_dir, copy)
-  return run_pipeline(sample_data_root, copy)
+  """The same command again in the first run's folder (in a copy, the
+  Pusher's destination would differ and it would rightly run again). Then
+  that folder moves aside and a copy of it as the first run left it takes its
+  place, so that whichever test reads the first run's folder later sees
+  exactly the runs it made."""
+  original = first_run.paths.output_dir
+  as_left = tmp_path_factory.mktemp("first-run") / "output"
+  shutil.copytree(original, as_left)
+  rerun = run_pipeline(sample_data_root, original)
+  moved = tmp_path_factory.mktemp("rerun") / "output"
+  shutil.move(original, moved)
+  shutil.move(as_left, original)
+  return dataclasses.replace(rerun, paths=local.Paths(moved))
 
 
 # Session fixtures of the fallback replay, shared by the fallback e2e tests

@@ -33,8 +33,10 @@ def build(settings, run, trained: training.Trained, current_schema, state=None) 
     nodes.append(lineage)
     trained_with = {"trained_schema": lineage.outputs[specs.SCHEMA_KEY],
                     "transform_graph": lineage.outputs[specs.TRANSFORM_GRAPH_KEY]}
-  else:  # KFP v2: no custom resolvers, so the wiring stands in for lineage.
-    trained_with = {"trained_schema": current_schema, "transform_graph": trained.transform_graph}
+  else:  # KFP v2: no custom resolvers, so the wiring stands in for lineage:
+    # the schema and graph the Trainer read (a fallback: its reduced schema
+    # and the served model's graph, which parses more than it reads).
+    trained_with = {"trained_schema": trained.schema, "transform_graph": trained.transform_graph}
   guard = CompatibilityGuard(
       model=trained.model, model_blessing=trained.blessing, current_schema=current_schema,
       fallback_plan=trained.plan, **trained_with).with_id(guard_id)

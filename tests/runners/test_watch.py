@@ -23,8 +23,8 @@ NEW, NEXT = fallback_replay.NEW, fallback_replay.NEXT
 
 
 def _drop(data_root, span, marker=True):
-  """300 rows of the project's own span `span` when it has one (the taxi
-  project: 2015 and 2016, real new data), else unused rows of the window."""
+  """300 rows of the project's own span `span` when it has one (real new
+  data, as the bundled project has), else unused rows of the window."""
   if span in SETTINGS.spans_in(SETTINGS.data_root):
     project_data.write_span(data_root, span, project_data.read_span(span).sample(
         n=300, random_state=span))
