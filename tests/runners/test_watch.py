@@ -23,11 +23,11 @@ NEW, NEXT = fallback_replay.NEW, fallback_replay.NEXT
 
 
 def _drop(data_root, span, marker=True):
-  """300 rows of the project's own span `span` when it has one (real new
-  data, as the bundled project has), else unused rows of the window."""
+  """Up to 300 rows of the project's own span `span` when it has one (real
+  new data, as the bundled project has), else unused rows of the window."""
   if span in SETTINGS.spans_in(SETTINGS.data_root):
-    project_data.write_span(data_root, span, project_data.read_span(span).sample(
-        n=300, random_state=span))
+    rows = project_data.read_span(span)
+    project_data.write_span(data_root, span, rows.sample(n=min(300, len(rows)), random_state=span))
   else:
     fallback_replay.write_span(data_root, span, lambda rows: rows, n=300)
   folder = pathlib.Path(data_root) / SETTINGS.span_folder(span)
