@@ -111,9 +111,14 @@ def test_the_latest_span_drifts_from_the_served_models_training_data(
   assert prediction["mean_current"] == pytest.approx(float(np.mean(current_scores)), abs=1e-3)
   reference = pd.concat([project_data.read_span(s, sample_data_root)
                          for s in project_data.window_spans()])
-  rose = np.mean(current_scores) > np.mean(drift_executor.prediction_scores(
-      SETTINGS.task, project_data.outputs(model, reference)))
-  assert (prediction["mean_current"] > prediction["mean_reference"]) == rose
+  reference_scores = drift_executor.prediction_scores(
+      SETTINGS.task, project_data.outputs(model, reference))
+  gap = np.mean(current_scores) - np.mean(reference_scores)
+  # The detector's reference is the window's eval split, a subsample of
+  # these rows: the direction must agree wherever the gap exceeds its noise
+  # (a multiclass model's mean predicted class may barely move).
+  if abs(gap) > 3 * np.std(reference_scores) / np.sqrt(prediction["n_reference"]):
+    assert (prediction["mean_current"] > prediction["mean_reference"]) == (gap > 0)
   performance = report["performance_drift"]
   assert performance["at_blessing"] == pytest.approx(first_run.report.metrics[SETTINGS.metric], abs=1e-6)
   if SETTINGS.task == "binary":

@@ -159,6 +159,10 @@ def curated_schema(csv_paths, p, staging):
   for feature in schema.feature:
     if feature.presence.min_fraction < 1.0:
       feature.value_count.ClearField("min")  # an empty CSV cell is an empty value list
+    if feature.HasField("bool_domain"):
+      # TFDV calls any integer column holding only 0 and 1 boolean; a count
+      # or code that was 0/1 in training must not refuse a later span with 2.
+      feature.ClearField("bool_domain")
     if feature.WhichOneof("domain_info") != "domain" or feature.name == p.label.name:
       continue
     if (training[feature.name].nunique() > OPEN_DOMAIN_LEVELS

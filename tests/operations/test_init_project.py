@@ -153,6 +153,16 @@ def test_binary_without_positive_takes_the_minority_value():
   assert p.label.task_reason == "inferred: outcome has exactly 2 distinct values"
 
 
+def test_an_integer_column_of_zeros_and_ones_in_training_is_no_boolean(tmp_path):
+  frame = shop_frame()
+  frame["rarely_two"] = np.where(np.arange(len(frame)) >= len(frame) - 5, 2,
+                                 np.arange(len(frame)) % 2)  # 0/1 in the training spans
+  root = make_root(tmp_path)
+  init_project.init(write_csv(tmp_path, frame), "outcome", positive="yes", root=root)
+  schema = tfdv.load_schema_text(str(root / "schema/schema.pbtxt"))
+  assert not tfdv.get_feature(schema, "rarely_two").HasField("bool_domain")
+
+
 @needs_penguins
 def test_multiclass_penguins_in_two_spans(tmp_path):
   root = make_root(tmp_path)
