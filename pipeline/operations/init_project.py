@@ -373,7 +373,7 @@ def _command(csv, label, options) -> str:
   return " ".join(parts)
 
 
-def _move_in(root, staging, old_spans):
+def _move_in(root, staging, old_spans, old_tests):
   spans = root / SPANS_DIR
   for name in old_spans:
     shutil.rmtree(spans / name)
@@ -384,7 +384,7 @@ def _move_in(root, staging, old_spans):
   (staging / "schema.pbtxt").replace(root / SCHEMA)
   for name in ("features.py", "settings.py", REPORT):
     (staging / name).replace(root / PROJECT / name)
-  for test in previous_tests(root):
+  for test in old_tests:
     test.unlink()
 
 
@@ -416,9 +416,10 @@ def init(csv, label, *, task=None, positive=None, keep_input=(), time_column=Non
   if (root / "output").is_dir():
     p.notes.append(f"{root / 'output'} holds the previous project's runs and served model: "
                    "remove it before `run`.")
-  if previous_tests(root):
+  old_tests = previous_tests(root)
+  if old_tests:
     p.notes.append(f"{root / PROJECT_TESTS}: the previous project's tests ("
-                   f"{', '.join(t.name for t in previous_tests(root))}) name its columns and "
+                   f"{', '.join(t.name for t in old_tests)}) name its columns and "
                    "are removed; put your model's tests there.")
   texts = {"features.py": rewrite_assignments(
                files["features.py"].read_text(), feature_values(p), files["features.py"]),
@@ -434,7 +435,7 @@ def init(csv, label, *, task=None, positive=None, keep_input=(), time_column=Non
     findings = guardrail_findings(p)
     (staging / REPORT).write_text(render_report(p, _command(csv, label, dict(
         options, force=force)), opened, bounded, findings))
-    _move_in(root, staging, old)
+    _move_in(root, staging, old, old_tests)
   finally:
     shutil.rmtree(staging, ignore_errors=True)
   return summary(p, root, findings)

@@ -45,10 +45,14 @@ def latest_drift(store):
   if not reports:
     return None
   newest = max(reports, key=lambda a: a.id)
-  return {"verdict": queries.custom(newest, contract.VERDICT),
-          "drifted_features": queries.custom(newest, contract.DRIFTED_FEATURES),
-          "report": os.path.join(newest.uri, contract.REPORT_HTML),
-          "at": _when(newest.create_time_since_epoch)}
+  return {**_drift_facts(newest), "at": _when(newest.create_time_since_epoch)}
+
+
+def _drift_facts(report) -> dict:
+  """A DriftReport artifact's verdict, drifted features and HTML page."""
+  return {"verdict": queries.custom(report, contract.VERDICT),
+          "drifted_features": queries.custom(report, contract.DRIFTED_FEATURES),
+          "report": os.path.join(report.uri, contract.REPORT_HTML)}
 
 
 def _single_input(store, execution_id, key):
@@ -97,9 +101,7 @@ def explain(store, version: str = "latest") -> dict:
       continue
     for artifact in store.get_artifacts_by_context(context.id):
       if artifact.type_id == drift_type_id:
-        drift.append({"verdict": queries.custom(artifact, contract.VERDICT),
-                      "drifted_features": queries.custom(artifact, contract.DRIFTED_FEATURES),
-                      "report": os.path.join(artifact.uri, contract.REPORT_HTML)})
+        drift.append(_drift_facts(artifact))
   return {
       "pushed_id": target.id,
       "promotion": _promotion(store, target, pusher),
