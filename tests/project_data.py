@@ -277,8 +277,15 @@ def most_levels(frame: pd.DataFrame, candidates) -> str:
 def most_spread(frame: pd.DataFrame, candidates) -> str:
   """The candidate numeric column with the largest std / |mean|: most like a
   ratio-scale quantity (a distance, a duration), where a change of unit
-  (x100) is a plausible upstream bug."""
+  (x100) is a plausible upstream bug. Only columns that are mostly nonzero
+  qualify: x100 leaves zeros as they are, so a column of mostly zeros (a
+  rarely used code, an edge pixel) would hardly change. With none, the
+  column with the most nonzero values."""
+  def nonzero(column):
+    values = numeric(frame[column]).dropna()
+    return float((values != 0).mean()) if len(values) else 0.0
   def spread(column):
     values = numeric(frame[column]).dropna()
     return float(values.std() / abs(values.mean())) if len(values) and values.mean() else 0.0
-  return max(candidates, key=spread)
+  mostly_nonzero = [c for c in candidates if nonzero(c) >= 0.5]
+  return max(mostly_nonzero, key=spread) if mostly_nonzero else max(candidates, key=nonzero)

@@ -74,6 +74,13 @@ ESTIMATED_AUC = "estimated_auc"
 ESTIMATED_AUC_LOW = "estimated_auc_low"
 ESTIMATED_AUC_HIGH = "estimated_auc_high"
 REALIZED_AUC = "realized_auc"
+# Per-feature measures in report.json ("features"[i]["measures"]) that say
+# which share of the span's values the served model cannot use: written by
+# the DriftDetector, read by the FallbackPlanner.
+MISSING_SHARE = "missing_current"
+NEW_LEVEL_SHARE = "new_level_share"
+BELOW_MIN_SHARE = "below_min_current"
+ABOVE_MAX_SHARE = "above_max_current"
 
 
 def read_drift_report(report_dir: str) -> dict:

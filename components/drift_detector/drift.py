@@ -3,6 +3,7 @@ import dataclasses
 
 import numpy as np
 
+from components.contracts import artifacts
 from components.drift_detector import measures, significance
 
 NO_BASELINE = "no baseline"
@@ -37,10 +38,11 @@ def compare_feature(name, reference, current, limits, level) -> FeatureDrift:
   """All measures of one feature, their p-values, and its status under
   `limits` at test level `level`."""
   found = {"missing_reference": measures.missing_fraction(reference),
-           "missing_current": measures.missing_fraction(current)}
-  found["missing_increase"] = found["missing_current"] - found["missing_reference"]
+           artifacts.MISSING_SHARE: measures.missing_fraction(current)}
+  found["missing_increase"] = found[artifacts.MISSING_SHARE] - found["missing_reference"]
   p_values = {"missing_increase": significance.rise_p_value(
-      found["missing_reference"], reference.n_examples, found["missing_current"], current.n_examples)}
+      found["missing_reference"], reference.n_examples, found[artifacts.MISSING_SHARE],
+      current.n_examples)}
   n_ref, n_cur = reference.n_values, current.n_values
   if isinstance(reference, measures.NumericSummary):
     kind = "numeric"
@@ -60,10 +62,10 @@ def compare_feature(name, reference, current, limits, level) -> FeatureDrift:
     found["share_shift"] = measures.share_shift(ref_bins, cur_bins)
     found["share_shift_level"] = labels[int(np.argmax(np.abs(cur_bins - ref_bins)))]
     p_values["share_shift"] = significance.share_change_p_value(ref_bins, cur_bins, n_ref, n_cur)
-    found["new_level_share"] = measures.new_level_share(reference, current)
+    found[artifacts.NEW_LEVEL_SHARE] = measures.new_level_share(reference, current)
     unseen = significance.unseen_share(reference.counts.values(), n_ref) + ref_bins[-1]
-    p_values["new_level_share"] = significance.rise_p_value(
-        0.0, n_ref, found["new_level_share"], n_cur, expected=unseen)
+    p_values[artifacts.NEW_LEVEL_SHARE] = significance.rise_p_value(
+        0.0, n_ref, found[artifacts.NEW_LEVEL_SHARE], n_cur, expected=unseen)
   found["psi"] = measures.psi(ref_bins, cur_bins)
   p_values["psi"] = significance.psi_p_value(
       found["psi"], int(np.sum((ref_bins > 0) | (cur_bins > 0))), n_ref, n_cur)
@@ -102,7 +104,7 @@ _RULES = (
     ("distance", "distance", "moved {v:.2f} reference SDs (Wasserstein; KS {ks:.3f}) >= {t}"),
     ("share_shift", "share_shift",
      "share of level '{share_shift_level}' changed {v:.1%} points >= {t:.0%}"),
-    ("new_level_share", "new_level_share", "{v:.1%} of values are new levels >= {t:.0%}"),
+    (artifacts.NEW_LEVEL_SHARE, "new_level_share", "{v:.1%} of values are new levels >= {t:.0%}"),
     ("missing_increase", "missing_increase", "missing fraction up {v:.1%} >= {t:.0%}"),
     ("out_of_range_excess", "out_of_range_excess",
      "{v:.1%} more values {out_of_range_band} >= {t:.0%}"),

@@ -9,10 +9,12 @@ from tfx.utils import io_utils
 from components.contracts import artifacts
 
 _SCHEMA_FILE = "schema.pbtxt"
-# Measures (from the drift report) that say how many new values the served
-# model cannot use: missing, outside the training min/max, unseen level.
-_BROKEN_MEASURES = {"missing_current": "missing", "minmax_current": "outside the training range",
-                    "new_level_share": "unseen levels"}
+# Measures of the drift report that say which share of the new values the
+# served model cannot use, and those words; the shares of each group add up.
+_BROKEN_MEASURES = {"missing": (artifacts.MISSING_SHARE,),
+                    "outside the training range": (artifacts.BELOW_MIN_SHARE,
+                                                   artifacts.ABOVE_MAX_SHARE),
+                    "unseen levels": (artifacts.NEW_LEVEL_SHARE,)}
 
 
 def plan(report: dict, model_inputs: list, keep: list, broken_share: float) -> dict:
@@ -24,9 +26,9 @@ def plan(report: dict, model_inputs: list, keep: list, broken_share: float) -> d
   for feature in report["features"]:
     if feature["feature"] not in model_inputs:
       continue
-    for measure, what in _BROKEN_MEASURES.items():
-      share = feature["measures"].get(measure)
-      if share is not None and share >= broken_share:
+    for what, measures in _BROKEN_MEASURES.items():
+      share = sum(feature["measures"].get(measure, 0.0) for measure in measures)
+      if share >= broken_share:
         broken[feature["feature"]] = f"{share:.0%} {what}"
   return {"excluded_features": excluded,
           "kept_drifted_features": [n for n in drifted if n in keep],
