@@ -28,6 +28,11 @@ SHUFFLE_SEED = 42
 # the label) is grouped, not in time order: it is shuffled before chunking.
 GROUP_LEVELS = 20
 _COMPARISON = re.compile(r"[<>]|==|!=")
+# Date or date-time text: 2021-03-04, 2021/3/4, 04.03.2021, 3/4/21, each with
+# an optional time of day and zone.
+_DATE_TEXT = re.compile(r"\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
+                        r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?\s*")
+DATE_TEXT_SHARE = 0.95  # of a text column's values, for it to count as dates
 
 
 class InitError(ValueError):
@@ -379,6 +384,10 @@ def treat_column(series, time_column=None, kept=False) -> Column:
   if integer and present.between(*UNIX_SECONDS).all():
     return column("TIMESTAMP_FEATURES", "integers between 1e9 and 2e9: Unix seconds (2001-2033), "
                   "read as hour of day and day of week")
+  if not _numeric(series) and _date_text(present):
+    return column("excluded", "date/time text: as a vocabulary its values would not recur in "
+                  "later spans; to use it, write it as Unix seconds (init then reads hour of day "
+                  "and day of week from it)")
   if (integer or not _numeric(series)) and distinct >= ID_DISTINCT_SHARE * rows:
     return column("excluded", f"ID-like: {distinct} distinct values in {rows} rows")
   if not _numeric(series):
@@ -387,6 +396,12 @@ def treat_column(series, time_column=None, kept=False) -> Column:
     return column("CATEGORICAL_INT_FEATURES", f"integer codes 0-{int(present.max())} ({distinct} "
                   "distinct): categories, size max + 2 (one code of headroom)", int(present.max()) + 2)
   return column("DENSE_FLOAT_FEATURES", "numeric: scaled to z-scores")
+
+
+def _date_text(present) -> bool:
+  """Most values are dates or date-times (read on at most 1,000 levels)."""
+  levels = pd.Series(present.astype(str).unique()[:1000])
+  return bool(len(levels)) and levels.str.fullmatch(_DATE_TEXT).mean() >= DATE_TEXT_SHARE
 
 
 def treat_columns(frame, label, drop=(), time_column=None) -> list:

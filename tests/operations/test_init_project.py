@@ -253,6 +253,20 @@ def test_date_strings_by_month(tmp_path):
   assert settings.DEFAULT_SPANS == (201301, 201302) and settings.CLOUD_SPAN == 201302
 
 
+def test_date_text_besides_the_span_column_is_excluded_and_says_why():
+  """Dates as a vocabulary would be unseen levels in every later span."""
+  rng = np.random.default_rng(0)
+  seconds = pd.Series(rng.integers(1_356_998_400, 1_420_000_000, 400))
+  times = pd.to_datetime(seconds, unit="s")
+  for text in (times.dt.strftime("%Y-%m-%d %H:%M:%S"),  # as many levels as rows
+               times.dt.strftime("%d.%m.%Y").where(seconds % 5 > 0),  # 1 in 5 missing
+               pd.Series(rng.choice(["2021-01-31", "2021-02-28", "2021-03-31"], 400))):
+    column = decide.treat_column(text.rename("seen"))
+    assert column.treatment == "excluded" and column.reason.startswith("date/time text"), text[0]
+  months = pd.Series(rng.choice(["Jan", "Feb", "Mar"], 400), name="month")
+  assert decide.treat_column(months).treatment == "VOCAB_FEATURES"
+
+
 def test_assignments_are_rewritten_in_place_and_wrapped():
   text = ('"""Doc."""\n# keep me\nA = 1  # trailing\nB = (\n    "x",\n)\n\n'
           'def f():\n  C = 2\n  return C\nC = {}\n')
