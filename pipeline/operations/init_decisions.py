@@ -288,11 +288,21 @@ def span_numbers(times, span_by) -> pd.Series:
           "day": year * 10000 + times.dt.month * 100 + times.dt.day}[span_by].astype(int)
 
 
+def _day_first(raw) -> bool:
+  """d/m/y text: a first field above 12 (no month is), every second field at
+  most 12. Read month-first, 03/04 would be March 4 in the same column where
+  29/03 is March 29."""
+  fields = raw.astype(str).str.extract(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}").astype(float)
+  return bool((fields[0] > 12).any() and (fields[1].dropna() <= 12).all())
+
+
 def parse_times(frame, column, csv_name) -> pd.Series:
   """The column as UTC datetimes: Unix seconds or date/time text."""
   raw = frame[column]
+  numeric = _numeric(raw)
   try:
-    times = pd.to_datetime(raw, unit="s" if _numeric(raw) else None, utc=True, errors="coerce")
+    times = pd.to_datetime(raw, unit="s" if numeric else None, utc=True, errors="coerce",
+                           dayfirst=not numeric and _day_first(raw))
   except (ValueError, TypeError, OverflowError):
     times = pd.Series(pd.NaT, index=raw.index)
   bad = times.isna()
@@ -321,6 +331,8 @@ def assign_spans(frame, label, time_column=None, span_by=None, spans=None, csv_n
     else:
       reason = f"by {span_by} of {time_column} (--span-by {span_by})"
     numbers = span_numbers(times, span_by)
+    if not _numeric(frame[time_column]) and _day_first(frame[time_column]):
+      reason += " (dates read day first: a first field is above 12)"
     return frame, numbers, reason + "; rows keep their time order", notes, span_by
   count = spans or max(1, min(DEFAULT_SPAN_COUNT, len(frame) // MIN_ROWS_PER_SPAN))
   reason = (f"{count} ordered chunks of the file (no --time-column; "

@@ -253,6 +253,15 @@ def test_date_strings_by_month(tmp_path):
   assert settings.DEFAULT_SPANS == (201301, 201302) and settings.CLOUD_SPAN == 201302
 
 
+def test_day_first_dates_are_read_day_first():
+  frame = pd.DataFrame({"when": ["29/03/2020", "03/04/2020", "12/01/2021"], "y": [1.0, 2.0, 3.0]})
+  times = decide.parse_times(frame, "when", "t.csv")
+  assert [t.strftime("%Y-%m-%d") for t in times] == ["2020-03-29", "2020-04-03", "2021-01-12"]
+  frame["when"] = ["03/29/2020", "04/03/2020", "12/01/2021"]  # month first
+  times = decide.parse_times(frame, "when", "t.csv")
+  assert [t.strftime("%Y-%m-%d") for t in times] == ["2020-03-29", "2020-04-03", "2021-12-01"]
+
+
 def test_date_text_besides_the_span_column_is_excluded_and_says_why():
   """Dates as a vocabulary would be unseen levels in every later span."""
   rng = np.random.default_rng(0)
