@@ -169,7 +169,8 @@ def _init_arguments(init):
   init.add_argument("--task", choices=["binary", "multiclass", "regression"],
                     help="default: inferred from the label's values")
   init.add_argument("--positive", metavar="VALUE|EXPRESSION",
-                    help="binary: the positive label value (default: the minority value), or a "
+                    help="binary: the positive label value (default: 1, true or yes in such a pair, "
+                         "else the minority value), or a "
                          "comparison over columns that derives the label, e.g. 'a > 2 * b'")
   init.add_argument("--keep-input", nargs="+", default=[], metavar="COLUMN",
                     help="expression columns known before the outcome: they stay model inputs")

@@ -28,6 +28,11 @@ SHUFFLE_SEED = 42
 # the label) is grouped, not in time order: it is shuffled before chunking.
 GROUP_LEVELS = 20
 _COMPARISON = re.compile(r"[<>]|==|!=")
+# Two-valued labels whose positive value is a convention (compared in lower
+# case): the positive is taken whichever is rarer.
+_CONVENTIONAL_PAIRS = {frozenset(pair): pair[0] for pair in (
+    ("1", "0"), ("1.0", "0.0"), ("1", "-1"), ("true", "false"), ("yes", "no"), ("y", "n"),
+    ("t", "f"), ("positive", "negative"), ("pos", "neg"))}
 # Date or date-time text: 2021-03-04, 2021/3/4, 04.03.2021, 3/4/21, each with
 # an optional time of day and zone.
 _DATE_TEXT = re.compile(r"\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
@@ -183,10 +188,16 @@ def decide_label(frame, name, task=None, positive=None, keep_input=(), csv_name=
     label.positive_values, label.positive_reason = (positive,), "given by --positive"
   else:
     counts = present.value_counts()
-    minority = min(distinct, key=lambda v: (counts[v], -distinct.index(v)))
-    label.positive_values = (minority,)
-    label.positive_reason = (f"the minority value ({counts[minority]} of {len(present)} rows); "
-                             "pass --positive VALUE to choose another")
+    conventional = _CONVENTIONAL_PAIRS.get(frozenset(v.lower() for v in distinct))
+    if conventional is not None:
+      chosen = next(v for v in distinct if v.lower() == conventional)
+      why = f"the conventional positive of {' and '.join(distinct)}"
+    else:
+      chosen = min(distinct, key=lambda v: (counts[v], -distinct.index(v)))
+      why = "the minority value"
+    label.positive_values = (chosen,)
+    label.positive_reason = (f"{why} ({counts[chosen]} of {len(present)} rows); pass --positive "
+                             "VALUE to choose another")
   return label
 
 

@@ -146,11 +146,17 @@ def test_binary_label_with_a_string_positive_value(tmp_path):
   assert "the previous project's tests (test_previous.py)" in summary
 
 
-def test_binary_without_positive_takes_the_minority_value():
-  frame = shop_frame()
+def test_binary_without_positive_takes_the_conventional_or_the_minority_value():
+  frame = shop_frame()  # outcome: about 30% yes
   p = decide.plan(frame, "input.csv", "outcome")
-  assert p.label.positive_values == ("yes",) and "minority" in p.label.positive_reason
+  assert p.label.positive_values == ("yes",) and "conventional" in p.label.positive_reason
   assert p.label.task_reason == "inferred: outcome has exactly 2 distinct values"
+  common = np.arange(len(frame)) % 10 < 7
+  for values, positive in ((np.where(common, 1, 0), "1"), (np.where(common, "True", "False"), "True"),
+                           (np.where(common, "on time", "late"), "late")):
+    p = decide.plan(frame.assign(outcome=values), "input.csv", "outcome")
+    assert p.label.positive_values == (positive,), values[:3]
+    assert ("minority" in p.label.positive_reason) == (positive == "late")
 
 
 def test_an_integer_column_of_zeros_and_ones_in_training_is_no_boolean(tmp_path):
