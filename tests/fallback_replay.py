@@ -113,8 +113,17 @@ def copy_output(first_run, root):
   return local.Paths(root / "output")
 
 
+def window(span) -> list:
+  """The spans a run on `span` trains on: the last TRAINING_WINDOW_SPANS of
+  the shared run's window and the new spans, as ServedState's ledger gives
+  them on Vertex/KFP (the local default would start at `span`: the replay's
+  data root holds the new spans only)."""
+  spans = project_data.window_spans() + [NEW, NEXT]
+  return spans[:spans.index(span) + 1][-SETTINGS.training_window_spans:]
+
+
 def monitor(paths, data_root, span):
-  return local.monitor(SETTINGS, data_root=data_root, span=span, window=(span - 1, span),
+  return local.monitor(SETTINGS, data_root=data_root, span=span, window=(window(span)[0], span),
                        output_dir=paths.output_dir, policy="fallback", beam=IN_PROCESS)
 
 

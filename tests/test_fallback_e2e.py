@@ -273,7 +273,7 @@ def _as_local(value, replayed_inputs, local_inputs):
 def _close(value):
   """A float property as the replay may give it: MLMD hands floats back with
   6 significant digits, and float32 scores summed in another thread order
-  move a bootstrap quantile in its 6th digit."""
+  move a bootstrap quantile in its 6th significant figure."""
   return pytest.approx(value, rel=1e-4) if isinstance(value, float) else value
 
 

@@ -246,6 +246,7 @@ def settings_values(p) -> dict:
   label, name = p.label, p.label.name
   return {
       "SPAN_PATTERN": "span-{SPAN}/*.csv", "DEFAULT_SPANS": (p.training[0], p.training[-1]),
+      "TRAINING_WINDOW_SPANS": len(p.training),
       "METRIC": p.metric, "METRIC_THRESHOLD": p.threshold, "MAX_METRIC_DROP": p.max_drop,
       "SLICE_FEATURES": tuple((s,) for s in slices), "TRAIN_STEPS": steps,
       "TUNER_TRAIN_STEPS": max(50, steps // 3), "DRIFT_IGNORED_FEATURES": p.group("excluded"),
@@ -307,6 +308,8 @@ def render_report(p, command, opened, bounded, findings) -> str:
                                          for s, n in counts.items()]), "",
       f"- Training spans {p.training[0]}-{p.training[-1]} (DEFAULT_SPANS): the first half, at least "
       "one; the later spans are new data for `monitor` and `simulate`.",
+      f"- TRAINING_WINDOW_SPANS = {len(p.training)}: a model trained by `monitor` (fallback, "
+      "retrain) or on Vertex/KFP learns from as many spans as the first one, the newest ones.",
       "- Inside each span the pipeline hashes every row into train and eval, 3:1 (settings "
       "SPLIT_BUCKETS); the eval rows also decide the gate.",
       f"- TRAIN_STEPS = {steps}: about 3 epochs of the training spans' train split at batch 64 "

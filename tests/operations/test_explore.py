@@ -39,7 +39,7 @@ def test_the_lineage_graph_runs_from_the_spans_to_the_serving_folder(replay):
   labels = set(graph.labels.values())
   assert graph.labels[graph.target] == f"serving folder\n{drifted.pushed_version}"
   # The fallback's window, each span from its own ExampleGen execution.
-  for span in (fallback_replay.NEW, fallback_replay.NEXT):
+  for span in fallback_replay.window(fallback_replay.NEXT):
     assert f"Examples\nspan {span}" in labels
   for node in (node_ids.FALLBACK_PLANNER, node_ids.FALLBACK_TRAINER, node_ids.CHAMPION_CHALLENGER,
                node_ids.FALLBACK_PUSHER, node_ids.DRIFT_DETECTOR):

@@ -107,6 +107,7 @@ def test_binary_label_with_a_string_positive_value(tmp_path):
   assert features.TIMESTAMP_FEATURES == ("created",) and features.BUCKET_FEATURES == ()
   settings = load_module(root / "pipeline/project/settings.py")
   assert settings.DEFAULT_SPANS == (1, 2) and settings.SIMULATE_LAST_SPAN == 4
+  assert settings.TRAINING_WINDOW_SPANS == 2  # as many as the first training
   assert (settings.METRIC, settings.METRIC_THRESHOLD, settings.MAX_METRIC_DROP) == ("auc", 0.6, 0.01)
   assert settings.SLICE_FEATURES == (("region",), ("note",))
   assert settings.TRAIN_STEPS == 100 and settings.TUNER_TRAIN_STEPS == 50
@@ -183,7 +184,7 @@ def test_multiclass_penguins_in_two_spans(tmp_path):
   majority = training[CLASS].value_counts(normalize=True).max()
   assert settings.METRIC == "sparse_categorical_accuracy"
   assert settings.METRIC_THRESHOLD == pytest.approx(round(majority + 0.02, 4))
-  assert settings.DEFAULT_SPANS == (1, 1)
+  assert settings.DEFAULT_SPANS == (1, 1) and settings.TRAINING_WINDOW_SPANS == 1
   report = (root / "pipeline/project/init_report.md").read_text()
   assert f"sorted by {CLASS}" in report and "| 2 | 120 | 35.9% | class 2 |" in report
 
