@@ -43,7 +43,8 @@ def _train_and_push(settings, run, ingested, checked) -> list:
     if run.mlmd_resolvers:
       window = tfx.dsl.Resolver(
           strategy_class=resolvers.SpanWindowStrategy,
-          config={"start_span": run.train_spans[0], "end_span": run.train_spans[1]},
+          config={"start_span": run.train_spans[0], "end_span": run.train_spans[1],
+                  "spans": settings.spans_in(run.data_root, *run.train_spans)},
           examples=ingest.all_ingested_examples(),
       ).with_id(node_ids.TRAINING_WINDOW_RESOLVER)
       # Training starts after this run's span passed the gate and drift check.

@@ -15,12 +15,15 @@ class SpanWindowStrategy(tfx.dsl.experimental.ResolverStrategy):
   twice (a corrected file, or a corrupt ingestion the gate stopped) would be
   trained on twice. Here the newest ingestion of each span wins; the runner
   re-ingests (cached when unchanged) every span of the window first, so the
-  newest one is always the current, validated file.
+  newest one is always the current, validated file. Span numbers need not be
+  consecutive (quarters go 20204, 20211): `spans` lists the window's span
+  folders, each of which must have been ingested, as must both ends.
   """
 
-  def __init__(self, start_span: int, end_span: int):
+  def __init__(self, start_span: int, end_span: int, spans: list = ()):
     self._start = start_span
     self._end = end_span
+    self._required = set(spans) | {start_span, end_span}
 
   def resolve_artifacts(self, store, input_dict):
     result = {}
@@ -30,7 +33,7 @@ class SpanWindowStrategy(tfx.dsl.experimental.ResolverStrategy):
         span = artifact.get_int_custom_property(contract.SPAN)
         if self._start <= span <= self._end:
           newest[span] = artifact
-      missing = set(range(self._start, self._end + 1)) - set(newest)
+      missing = self._required - set(newest)
       if missing:
         raise RuntimeError(f"Spans {sorted(missing)} were never ingested; "
                            "run the pipeline on them first.")
