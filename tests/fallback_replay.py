@@ -32,7 +32,9 @@ NEW, NEXT = LAST + 1, LAST + 2
 class Roles:
   strongest: str  # the served model's main signal
   favoured: typing.Callable  # raw values of `strongest` -> the rows it scores highest
-  unseen: str  # a string input with a vocabulary (None if none): a broken span has only unseen levels
+  # A string input with a vocabulary and an open domain (or None): a broken
+  # span has only unseen levels there.
+  unseen: str
   scaled: str  # a numeric input: a broken span has it x100 (a unit change upstream)
 
   @property
@@ -57,7 +59,8 @@ def roles(first_run, sample_data_root) -> Roles:
   others = [c for c in candidates if c != strongest]
   facts = json.loads((pathlib.Path(model) / warm_start.WARM_START_DIR /
                       warm_start.FACTS_FILE).read_text())
-  strings = [c for c in others if c in facts["vocabularies"]]
+  # A closed domain would make the AnomalyGate stop a span of unseen levels.
+  strings = [c for c in others if c in facts["vocabularies"] and project_data.open_domain(c)]
   numbers = [c for c in others if project_data.column_type(c) != schema_pb2.BYTES]
   floats = [c for c in numbers if project_data.column_type(c) == schema_pb2.FLOAT]
   if not numbers:

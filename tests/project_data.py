@@ -130,6 +130,12 @@ def required(name: str) -> bool:
   return tfdv.get_feature(_curated_schema(), name).presence.min_fraction >= 1.0
 
 
+def open_domain(name: str) -> bool:
+  """The schema lists no domain for the column: any value passes the
+  AnomalyGate (a new level is a matter for drift detection)."""
+  return tfdv.get_feature(_curated_schema(), name).WhichOneof("domain_info") is None
+
+
 def inputs_of_type(*types) -> list:
   """Model inputs (settings.model_inputs order) of the given schema types."""
   return [n for n in SETTINGS.model_inputs if column_type(n) in types]

@@ -24,7 +24,8 @@ def test_corrupted_span_stops_the_run_and_pushes_nothing(first_run, tmp_path, ca
   shutil.copytree(first_run.paths.output_dir, output_dir)
   serving_before = _snapshot(output_dir / "serving")
   # The window's earlier spans as sampled before; its last span corrupted.
-  data_root = conftest.write_sample_spans(tmp_path / "spans", spans=range(first, last))
+  data_root = conftest.write_sample_spans(tmp_path / "spans",
+                                          spans=project_data.window_spans()[:-1])
   project_data.write_corrupted_span(last, data_root, rows=conftest.SAMPLE_ROWS)
 
   code = cli.main(["run", "--data-root", str(data_root), "--spans", f"{first}-{last}",

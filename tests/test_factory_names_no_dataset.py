@@ -4,7 +4,10 @@ none of the configured project's columns and none of its domain words.
 The project part (pipeline/project/, data/, schema/, tests/project/) is
 where those belong. Everything here is derived from the configured project
 (its schema, settings and the text of pipeline/project/), so the check stays
-meaningful in a fork with other data."""
+meaningful in a fork with other data. A name that is one plain word (a
+fork's "region" or "plan") is not checked: the factory may use the English
+word, even as a key (a GCP region, a fallback plan); the bundled project's
+plain-word columns are candidate domain words, checked anywhere."""
 import pathlib
 import re
 
@@ -19,8 +22,9 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 PROJECT = REPO / "pipeline" / "project"
 THIS_FILE = pathlib.Path(__file__).resolve()
 # Words a project about tipping taxi riders would use; they count only if
-# the project's own code uses them (a fork's project may not).
-CANDIDATE_DOMAIN_WORDS = ("taxi", "tip", "tips", "tipper")
+# the project's own code uses them (a fork's project may not), and anywhere.
+CANDIDATE_DOMAIN_WORDS = ("taxi", "tip", "tips", "tipper", "fare", "company", "pickup", "dropoff",
+                          "payment")
 # Words of a model card title that name no domain (init's titles use them).
 GENERIC_TITLE_WORDS = {"model", *metrics.TASKS}
 
@@ -35,15 +39,23 @@ def column_names() -> list:
 
 
 def domain_words() -> list:
-  """Words of the model card title (4 letters or more), the label's name,
-  and the candidate words the project's code uses."""
+  """Words of the model card title (4 letters or more) and the label's name."""
   words = {w.lower() for w in re.split(r"[^A-Za-z0-9_]+", SETTINGS.model_card_title)
            if len(w) >= 4} - GENERIC_TITLE_WORDS
   words.add(SETTINGS.label_key.lower())
-  project = _project_text()
-  words.update(w for w in CANDIDATE_DOMAIN_WORDS
-               if re.search(rf"\b{re.escape(w)}\b", project, flags=re.IGNORECASE))
   return sorted(words)
+
+
+def candidate_words() -> list:
+  """The candidate domain words the project's code uses."""
+  project = _project_text()
+  return [w for w in CANDIDATE_DOMAIN_WORDS
+          if re.search(rf"\b{re.escape(w)}\b", project, flags=re.IGNORECASE)]
+
+
+def distinctive(names) -> list:
+  """The names that are not one plain word: trip_miles, not region."""
+  return [name for name in names if not re.fullmatch(r"[A-Za-z]+", name)]
 
 
 def factory_files() -> list:
@@ -64,11 +76,13 @@ def factory_test_files() -> list:
 
 
 def _hits(files) -> list:
-  """'path:line: word' for each mention of a column (case-sensitive, whole
-  word) or a domain word (any case, whole word)."""
-  patterns = [(name, re.compile(rf"\b{re.escape(name)}\b")) for name in column_names()]
+  """'path:line: word' for each whole-word mention of a distinctive column
+  name (case-sensitive), a distinctive domain word or a candidate word (any
+  case)."""
+  patterns = [(name, re.compile(rf"\b{re.escape(name)}\b"))
+              for name in distinctive(column_names())]
   patterns += [(word, re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE))
-               for word in domain_words()]
+               for word in distinctive(domain_words()) + candidate_words()]
   found = []
   for path in files:
     for number, line in enumerate(path.read_text().splitlines(), start=1):
