@@ -29,8 +29,12 @@ def overall(evaluation_uri: str, model_name=None) -> dict:
 
 
 def overall_plots(evaluation_uri: str) -> dict:
-  """{plot name: plot data} of the overall slice (the EvalConfig's plots)."""
-  for slice_key, plots in _load(evaluation_uri).plots:
+  """{plot name: plot data} of the overall slice (the EvalConfig's plots;
+  none for regression, whose evaluation holds no plot)."""
+  loaded = _load(evaluation_uri).plots or []
+  for slice_key, plots in loaded:
     if slice_key == ():
-      return plots[""][""]
+      return plots[""][""] if plots else {}
+  if not loaded:
+    return {}
   raise ValueError(f"no plots of the overall slice in the evaluation at {evaluation_uri}")
