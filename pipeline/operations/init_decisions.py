@@ -29,7 +29,7 @@ SHUFFLE_SEED = 42
 GROUP_LEVELS = 20
 _COMPARISON = re.compile(r"[<>]|==|!=")
 # Two-valued labels whose positive value is a convention (compared in lower
-# case): the positive is taken whichever is rarer.
+# case): the first of each pair is the positive, whichever value is rarer.
 _CONVENTIONAL_PAIRS = {frozenset(pair): pair[0] for pair in (
     ("1", "0"), ("1.0", "0.0"), ("1", "-1"), ("true", "false"), ("yes", "no"), ("y", "n"),
     ("t", "f"), ("positive", "negative"), ("pos", "neg"))}
